@@ -1,0 +1,86 @@
+/*
+ * loop - a small epoll event loop with timers and signals.
+ *
+ * One loop per process (or per thread); callbacks run on the loop's thread.
+ * Timers live in a fixed-capacity binary heap allocated once at init, so a
+ * long run never allocates per event. Signals arrive through a signalfd, so
+ * no code runs in a signal handler at all.
+ */
+#ifndef ECHOLOT_LOOP_H
+#define ECHOLOT_LOOP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct loop;
+
+typedef void (*loop_fd_fn)(struct loop *l, int fd, uint32_t events,
+			   void *arg);
+typedef void (*loop_timer_fn)(struct loop *l, void *arg);
+typedef void (*loop_signal_fn)(struct loop *l, int signo, void *arg);
+
+struct loop_timer {
+	int64_t when_ns; /* CLOCK_MONOTONIC deadline */
+	uint64_t id;
+	loop_timer_fn fn;
+	void *arg;
+};
+
+/* The fd callbacks; a slot per registered descriptor, indexed by fd. */
+struct loop_fd_slot {
+	loop_fd_fn fn;
+	void *arg;
+};
+
+struct loop {
+	int epfd;
+	int sigfd;
+	loop_signal_fn sig_fn;
+	void *sig_arg;
+	struct loop_timer *timers;
+	size_t ntimers, timer_cap;
+	uint64_t next_id;
+	struct loop_fd_slot *slots;
+	size_t nslots;
+	bool stop;
+	int status; /* set by loop_stop(), returned by loop_run() */
+};
+
+/* The current CLOCK_MONOTONIC time in nanoseconds. */
+int64_t loop_now_ns(void);
+
+/* Allocates the timer heap (timer_cap entries) and fd slots (max_fds).
+ * Returns 0 or -1 with errno. */
+int loop_init(struct loop *l, size_t timer_cap, size_t max_fds);
+void loop_free(struct loop *l);
+
+/* events: EPOLLIN/EPOLLOUT/... Returns 0 or -1 with errno. */
+int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_fn fn,
+		void *arg);
+int loop_mod_fd(struct loop *l, int fd, uint32_t events);
+int loop_del_fd(struct loop *l, int fd);
+
+/* Schedules fn at when_ns (CLOCK_MONOTONIC). Returns an id > 0, or 0 when
+ * the heap is full. */
+uint64_t loop_timer_at(struct loop *l, int64_t when_ns, loop_timer_fn fn,
+		       void *arg);
+/* Cancels a pending timer; false when it already ran or never existed. */
+bool loop_timer_cancel(struct loop *l, uint64_t id);
+
+/* Delivers the given signals to fn through a signalfd (they are blocked
+ * for normal delivery). Returns 0 or -1 with errno. */
+int loop_signals(struct loop *l, const int *signals, size_t n,
+		 loop_signal_fn fn, void *arg);
+
+/* Runs one round: waits at most max_wait_ns (-1: until something happens)
+ * or until the next timer, then runs what is due. Returns the number of
+ * callbacks run, or -1 with errno. */
+int loop_run_once(struct loop *l, int64_t max_wait_ns);
+
+/* Runs until loop_stop(); returns the status given to it. */
+int loop_run(struct loop *l);
+void loop_stop(struct loop *l, int status);
+
+#endif
