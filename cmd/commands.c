@@ -3,6 +3,7 @@
  */
 #include "commands.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Each subcommand file provides its entry point and option table. */
@@ -33,4 +34,37 @@ const char *cmd_suggest(const char *name)
 	for (c = cmd_table; c->name && n < 32; c++)
 		names[n++] = c->name;
 	return opts_closest(name, names, n);
+}
+
+const char *cmd_progname(const struct opts_cmd *oc, const char *argv0,
+			 char *buf, size_t len)
+{
+	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+
+	base = base ? base + 1 : argv0;
+	if (base && strncmp(base, "echolot-", 8) == 0)
+		snprintf(buf, len, "%s", base);
+	else
+		snprintf(buf, len, "echolot %s", oc->name);
+	return buf;
+}
+
+int cmd_parse(const struct opts_cmd *oc, int argc, char **argv, opts_fn fn,
+	      void *ctx)
+{
+	char err[512], prog[64];
+
+	switch (opts_parse(oc, argc, argv, fn, ctx, err, sizeof(err))) {
+	case OPTS_OK:
+		return CMD_CONTINUE;
+	case OPTS_HELP:
+		cmd_progname(oc, argc > 0 ? argv[0] : NULL, prog,
+			     sizeof(prog));
+		if (opts_print_help(oc, prog, stdout) < 0)
+			return 2;
+		return 0;
+	default:
+		fprintf(stderr, "echolot %s: %s\n", oc->name, err);
+		return 2;
+	}
 }

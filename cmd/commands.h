@@ -32,4 +32,19 @@ const struct cmd_entry *cmd_lookup(const char *name);
 /* The closest subcommand name to a typo, or NULL. */
 const char *cmd_suggest(const char *name);
 
+/* "echolot-ping" when run through a link, else "echolot ping": the name
+ * --help shows in its Usage line. */
+const char *cmd_progname(const struct opts_cmd *oc, const char *argv0,
+			 char *buf, size_t len);
+
+#define CMD_CONTINUE (-1)
+
+/*
+ * Parses a subcommand's argv with its option table. Prints --help to
+ * stdout (returns 0) or the one-line error "echolot NAME: ..." to stderr
+ * (returns 2); returns CMD_CONTINUE when the subcommand should go on.
+ */
+int cmd_parse(const struct opts_cmd *oc, int argc, char **argv, opts_fn fn,
+	      void *ctx);
+
 #endif
