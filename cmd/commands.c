@@ -11,7 +11,14 @@
 	int cmd_##sym##_main(int argc, char **argv);                         \
 	extern const struct opts_cmd cmd_##sym##_opts
 
+/* One line per subcommand, in --help order. */
 const struct cmd_entry cmd_table[] = {
+	/* ping */
+	/* trace */
+	/* echo */
+	/* nep-client */
+	/* nep-server */
+	/* shell */
 	{ NULL, NULL, NULL, CMD_PRIV_NONE },
 };
 
