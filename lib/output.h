@@ -99,6 +99,9 @@ struct out_check {
 	struct out_threshold warn, crit;
 };
 
+/* check_icmp's defaults: warn 200 ms or 40 %, crit 500 ms or 80 %. */
+void out_check_defaults(struct out_check *c);
+
 /*
  * Parses one or more whitespace-separated specs "warn=RTT_MS,LOSS%" /
  * "crit=RTT_MS,LOSS%" (the '%' is optional; e.g. "warn=200,10%

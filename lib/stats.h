@@ -79,8 +79,9 @@ struct stats {
 	uint64_t icmp_errors, local_errors, corrupted, error_bytes;
 	/* NEP: copies of our probes the echo server captured */
 	uint64_t echoed, echoed_bytes;
-	/* stats_end; 0 when not called */
+	/* stats_end */
 	int64_t end_ns;
+	bool have_end;
 
 	/* rtt, over every reply with a time (duplicates included, as
 	 * iputils does) */
