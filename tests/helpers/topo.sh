@@ -139,7 +139,7 @@ topo_kill() {
 		kill -0 "$pid" 2>/dev/null || return 0
 		sleep 0.05
 	done
-	kill -KILL "$pid" 2>/dev/null
+	kill -KILL "$pid" 2>/dev/null || true
 	return 0
 }
 
@@ -262,10 +262,15 @@ topo__sysctls() { # role ratelimit -> the sysctl settings, one a line
 		net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
 		net.ipv6.conf.default.addr_gen_mode=1
 		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0)
+	# Multipath: policy 3 hashes only the 5-tuple (fields 0x37). Policy 1
+	# would reuse the sender socket's random skb hash, which survives the
+	# veth crossing here, so one flow could take either path.
 	if [ "$1" = router ]; then
 		s+=(net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-			net.ipv4.fib_multipath_hash_policy=1
-			net.ipv6.fib_multipath_hash_policy=1)
+			net.ipv4.fib_multipath_hash_policy=3
+			net.ipv4.fib_multipath_hash_fields=0x0037
+			net.ipv6.fib_multipath_hash_policy=3
+			net.ipv6.fib_multipath_hash_fields=0x0037)
 		[ "$2" = keep ] || s+=(net.ipv4.icmp_ratelimit=0
 			net.ipv6.icmp.ratelimit=0
 			net.ipv4.icmp_msgs_per_sec=1000000
@@ -320,14 +325,21 @@ topo__check_router() { # option value -> router index
 	echo "$i"
 }
 
-# Applies one router option after the chain exists.
+# Checks one router option (mode "check", before anything is built, so a
+# bad option leaves nothing behind) or applies it (mode "apply").
 topo__apply() {
-	local opt=$1 val=$2 i rest a b dir m nfq ns q
+	local opt=$1 val=$2 mode=$3 i rest a b m nfq ns q
 	i=$(topo__check_router "$opt" "$val") || return 1
 	rest=${val#"$i"}; rest=${rest#:}
 	a=${rest%%:*}; b=${rest#"$a"}; b=${b#:}
 	case $opt in
+	--nat | --silent)
+		[ -z "$rest" ] || { topo__die "$opt $val: takes only a router number"; return 1; }
+		;;
+	esac
+	case $opt in
 	--nat)
+		[ "$mode" = check ] && return 0
 		topo__nft "$i" <<-'EOF'
 			add rule inet echolot_topo post_nat oifname "toserver*" masquerade
 		EOF
@@ -335,13 +347,17 @@ topo__apply() {
 	--loss)
 		[[ $a =~ ^[0-9]+$ ]] && [ "$a" -le 100 ] || { topo__die "--loss $val: percent 0-100"; return 1; }
 		m=$(topo__dir_match "${b:-up}") || { topo__die "--loss $val: direction up, down or both"; return 1; }
-		topo__nft "$i" <<-EOF
-			add rule inet echolot_topo fwd_filter $m numgen random mod 100 < $a drop
-		EOF
+		[ "$mode" = check ] && return 0
+		if [ "$a" -eq 100 ]; then
+			echo "add rule inet echolot_topo fwd_filter $m drop"
+		else
+			echo "add rule inet echolot_topo fwd_filter $m numgen random mod 100 < $a drop"
+		fi | topo__nft "$i"
 		;;
 	--dscp)
 		[[ $a =~ ^[0-9]+$ ]] && [ "$a" -le 63 ] || { topo__die "--dscp $val: DSCP 0-63"; return 1; }
 		m=$(topo__dir_match "${b:-up}") || { topo__die "--dscp $val: direction up, down or both"; return 1; }
+		[ "$mode" = check ] && return 0
 		topo__nft "$i" <<-EOF
 			add rule inet echolot_topo fwd_mangle $m meta nfproto ipv4 ip dscp set $a
 			add rule inet echolot_topo fwd_mangle $m meta nfproto ipv6 ip6 dscp set $a
@@ -349,11 +365,13 @@ topo__apply() {
 		;;
 	--mss)
 		[[ $a =~ ^[0-9]+$ ]] && [ "$a" -ge 1 ] && [ "$a" -le 65535 ] || { topo__die "--mss $val: MSS 1-65535"; return 1; }
+		[ "$mode" = check ] && return 0
 		topo__nft "$i" <<-EOF
 			add rule inet echolot_topo fwd_mangle tcp flags & (syn|rst) == syn tcp option maxseg size > $a tcp option maxseg size set $a
 		EOF
 		;;
 	--silent)
+		[ "$mode" = check ] && return 0
 		topo__nft "$i" <<-'EOF'
 			add rule inet echolot_topo out_filter icmp type { time-exceeded, destination-unreachable, parameter-problem } drop
 			add rule inet echolot_topo out_filter icmpv6 type { time-exceeded, destination-unreachable, parameter-problem, packet-too-big } drop
@@ -368,6 +386,7 @@ topo__apply() {
 		*) topo__die "--delay $val: direction up, down or both"; return 1 ;;
 		esac
 		nfq=$(topo__find_nfq) || return 1
+		[ "$mode" = check ] && return 0
 		ns=$(topo_ns "r$i")
 		q=$i
 		rm -f "$TOPO_DIR/nfq.$i.ready"
@@ -412,6 +431,10 @@ topo_up() {
 	if [ "$ecmp" -ne 0 ] && { [ "$ecmp" -lt 1 ] || [ "$ecmp" -ge "$TOPO_N" ]; }; then
 		topo__die "--ecmp $ecmp needs 1 <= I < N"; return 2
 	fi
+	local j
+	for ((j = 0; j < ${#opts[@]}; j += 2)); do
+		topo__apply "${opts[j]}" "${opts[j + 1]}" check || return 2
+	done
 	export TOPO_PREFIX
 	TOPO_PREFIX=el$$x$(printf '%04x' $((RANDOM & 0xffff)))
 	export TOPO_DIR
@@ -492,9 +515,8 @@ topo_up() {
 	fi
 
 	topo__wait_up || return 1
-	local j
 	for ((j = 0; j < ${#opts[@]}; j += 2)); do
-		topo__apply "${opts[j]}" "${opts[j + 1]}" || return 1
+		topo__apply "${opts[j]}" "${opts[j + 1]}" apply || return 1
 	done
 	return 0
 }
@@ -507,7 +529,9 @@ topo__wait_up() {
 	for i in $(seq 60); do
 		down=0
 		while read -r ns; do
-			ip -n "$ns" -o link show | grep -v ' lo:' | grep -qv 'state UP' && down=1
+			if ip -n "$ns" -o link show | grep -v ' lo:' | grep -qv 'state UP'; then
+				down=1
+			fi
 		done <"$TOPO_DIR/namespaces"
 		[ "$down" -eq 0 ] && return 0
 		sleep 0.05
@@ -518,7 +542,9 @@ topo__wait_up() {
 topo_capture_start() {
 	local node=$1 iface=$2 file=$3 i
 	shift 3
-	topo_bg "$node" tcpdump -n -U -i "$iface" -w "$file" "$@" || return 1
+	# --immediate-mode: without it packets sit in the capture ring for up
+	# to a second and are lost when we stop tcpdump.
+	topo_bg "$node" tcpdump -n -U --immediate-mode -i "$iface" -w "$file" "$@" || return 1
 	echo "$TOPO_LAST_PID" >>"$TOPO_DIR/captures"
 	for i in $(seq 100); do
 		grep -q 'listening on' "$TOPO_LAST_LOG" 2>/dev/null && return 0
@@ -547,18 +573,18 @@ topo_cleanup() {
 	}
 	topo_capture_stop
 	while read -r pid; do
-		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+		[ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true
 	done <"$TOPO_DIR/pids"
 	while read -r pid; do
-		[ -n "$pid" ] && topo_kill "$pid"
+		[ -z "$pid" ] || topo_kill "$pid"
 	done <"$TOPO_DIR/pids"
 	while read -r ns; do
 		[ -n "$ns" ] || continue
 		# Anything else still running inside our namespaces is ours too.
 		for p in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$p" 2>/dev/null
+			kill -KILL "$p" 2>/dev/null || true
 		done
-		ip netns del "$ns" 2>/dev/null
+		ip netns del "$ns" 2>/dev/null || true
 	done <"$TOPO_DIR/namespaces"
 	rm -rf "$TOPO_DIR"
 	local n
@@ -574,8 +600,8 @@ topo_gc() {
 		[[ $ns =~ ^el([0-9]+)x[0-9a-f]{4}- ]] || continue
 		pid=${BASH_REMATCH[1]}
 		kill -0 "$pid" 2>/dev/null && continue
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null && echo "topo_gc: removed $ns" >&2
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+		if ip netns del "$ns" 2>/dev/null; then echo "topo_gc: removed $ns" >&2; fi
 	done
 	return 0
 }
