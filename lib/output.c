@@ -347,12 +347,12 @@ const char *out_state_name(int state)
 
 void out_check_defaults(struct out_check *c)
 {
-	c->warn = (struct out_threshold){ true, 200.0, 40.0 };
-	c->crit = (struct out_threshold){ true, 500.0, 80.0 };
+	c->warn = (struct out_threshold){true, 200.0, 40.0};
+	c->crit = (struct out_threshold){true, 500.0, 80.0};
 }
 
-static void set_err(char *err, size_t errlen, const char *what,
-		    const char *tok, size_t toklen)
+static void set_err(char *err, size_t errlen, const char *what, const char *tok,
+		    size_t toklen)
 {
 	if (err && errlen)
 		snprintf(err, errlen, "%s '%.*s'", what, (int)toklen, tok);
@@ -500,8 +500,8 @@ static int put_sanitized(FILE *f, const char *s)
 int out_nagios_line(FILE *f, const struct out_nagios *n,
 		    const struct out_check *c, int state)
 {
-	char rta[48], rtmin[48], rtmax[48], pl[32], wr[32] = "", cr[32] = "",
-							 wl[32] = "", cl[32] = "";
+	char rta[48], rtmin[48], rtmax[48], pl[32];
+	char wr[32] = "", cr[32] = "", wl[32] = "", cl[32] = "";
 	int r;
 
 	fmt_ms(rta, sizeof(rta), n->have_rtt, n->rta_ms);
@@ -678,8 +678,8 @@ int out_metrics_family(struct out_metrics *m, const char *name,
 		return -1;
 	if (metrics_check(m, fprintf(m->f, "# TYPE %s %s\n", name, type)) < 0)
 		return -1;
-	if (unit && metrics_check(m, fprintf(m->f, "# UNIT %s %s\n", name,
-					     unit)) < 0)
+	if (unit &&
+	    metrics_check(m, fprintf(m->f, "# UNIT %s %s\n", name, unit)) < 0)
 		return -1;
 	if (help) {
 		if (metrics_check(m, fprintf(m->f, "# HELP %s ", name)) < 0 ||
@@ -714,14 +714,14 @@ int out_metrics_sample(struct out_metrics *m, const char *name,
 	for (i = 0; i < nlabels; i++) {
 		if (metrics_check(m, fprintf(m->f, "%s%s=\"", i ? "," : "{",
 					     labels[i].name)) < 0 ||
-		    metrics_check(m, put_escaped(m->f, labels[i].value,
-						 true)) < 0 ||
+		    metrics_check(m, put_escaped(m->f, labels[i].value, true)) <
+			    0 ||
 		    metrics_check(m, fputc('"', m->f) == EOF ? -1 : 0) < 0)
 			return -1;
 	}
 	fmt_metric(num, sizeof(num), value);
-	return metrics_check(m, fprintf(m->f, "%s %s\n", nlabels ? "}" : "",
-					num));
+	return metrics_check(m,
+			     fprintf(m->f, "%s %s\n", nlabels ? "}" : "", num));
 }
 
 int out_metrics_commit(struct out_metrics *m)

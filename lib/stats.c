@@ -156,8 +156,8 @@ static void add_rtt(struct stats *s, int64_t rtt_ns)
 	hist_add(&s->hist, rtt_ns);
 }
 
-void stats_reply(struct stats *s, int64_t t_ns, int64_t rtt_ns,
-		 uint64_t bytes, uint64_t seq)
+void stats_reply(struct stats *s, int64_t t_ns, int64_t rtt_ns, uint64_t bytes,
+		 uint64_t seq)
 {
 	note_rx_time(s, t_ns);
 	s->received++;
@@ -386,7 +386,8 @@ static void summarize_times(const struct stats *s, struct stats_summary *m)
 
 void stats_summary_rates(struct stats_summary *m)
 {
-	double tx = (double)m->tx_time_ns / 1e9, rx = (double)m->rx_time_ns / 1e9;
+	double tx = (double)m->tx_time_ns / 1e9,
+	       rx = (double)m->rx_time_ns / 1e9;
 
 	m->tx_bytes_per_s = tx > 0 ? (double)m->sent_bytes / tx : 0.0;
 	m->tx_pkts_per_s = tx > 0 ? (double)m->sent / tx : 0.0;

@@ -43,7 +43,7 @@
 #define STATS_HIST_SUB_BITS 6
 #define STATS_HIST_SUB (1 << STATS_HIST_SUB_BITS)
 #define STATS_HIST_MAX_EXP 40
-#define STATS_HIST_BUCKETS \
+#define STATS_HIST_BUCKETS                                                     \
 	(STATS_HIST_SUB * (STATS_HIST_MAX_EXP - STATS_HIST_SUB_BITS + 1))
 
 struct stats_hist {
@@ -57,7 +57,7 @@ struct stats_hist {
 
 /* stats_error kinds */
 enum stats_err {
-	STATS_ERR_ICMP,    /* ICMP error quoting our probe (iputils "errors") */
+	STATS_ERR_ICMP,	   /* ICMP error quoting our probe (iputils "errors") */
 	STATS_ERR_LOCAL,   /* send failed, local error (also "errors") */
 	STATS_ERR_CORRUPT, /* reply that failed its checks ("corrupted") */
 };
@@ -111,12 +111,11 @@ void stats_sent(struct stats *s, int64_t t_ns, uint64_t bytes);
  * send order, unwrapped by the caller (ping's 16-bit icmp_seq must be made
  * monotonic), or STATS_SEQ_NONE.
  */
-void stats_reply(struct stats *s, int64_t t_ns, int64_t rtt_ns,
-		 uint64_t bytes, uint64_t seq);
+void stats_reply(struct stats *s, int64_t t_ns, int64_t rtt_ns, uint64_t bytes,
+		 uint64_t seq);
 
 /* A further reply to a probe that was already answered. */
-void stats_dup(struct stats *s, int64_t t_ns, int64_t rtt_ns,
-	       uint64_t bytes);
+void stats_dup(struct stats *s, int64_t t_ns, int64_t rtt_ns, uint64_t bytes);
 
 /* An error about one of our probes (kind: enum stats_err). */
 void stats_error(struct stats *s, int64_t t_ns, int kind, uint64_t bytes);
@@ -150,7 +149,7 @@ struct stats_summary {
 	/* every packet that came back (replies, dups, ICMP errors): what
 	 * Nping calls Rcvd */
 	uint64_t rx_packets, rx_bytes;
-	uint64_t lost;   /* sent - received, never negative */
+	uint64_t lost;	 /* sent - received, never negative */
 	double loss_pct; /* 100 * lost / sent; 0 when nothing was sent */
 
 	bool have_rtt;
@@ -191,9 +190,9 @@ int stats_render_iputils(FILE *f, const struct stats_summary *sum);
 
 /* stats_render_nping flags */
 #define STATS_NPING_ECHOED 0x1 /* "| Echoed: N (NB) " (nep-client) */
-#define STATS_NPING_TIMES 0x2  /* Tx/Rx time lines (nping prints them
-				* with -v) */
-#define STATS_NPING_EXTRA 0x4  /* our Percentiles line */
+/* Tx/Rx time lines (nping prints them with -v) */
+#define STATS_NPING_TIMES 0x2
+#define STATS_NPING_EXTRA 0x4 /* our Percentiles line */
 
 /*
  * The Nping block (the " " separator line before it is the caller's):
@@ -201,9 +200,11 @@ int stats_render_iputils(FILE *f, const struct stats_summary *sum);
  *   Raw packets sent: 3 (84B) | Rcvd: 3 (84B) | Lost: 0 (0.00%)
  *   Tx time: 2.00340s | Tx bytes/s: 59.90 | Tx pkts/s: 1.50
  *   Rx time: 3.00489s | Rx bytes/s: 39.93 | Rx pkts/s: 1.00
- *   Percentiles: p50 0.045ms | p90 0.060ms | p99 0.061ms | Jitter: 0.010ms | Mdev: 0.012ms
- * "N/A" for rtts when nothing came back; byte counts as nping formats
- * them (B, then KB/MB/GB with two decimals).
+ *   Percentiles: p50 0.045ms | p90 0.060ms | p99 0.061ms | Jitter: ...
+ * (the last line is ours; in full it ends "| Jitter: 0.010ms | Mdev:
+ * 0.012ms"). "N/A" for rtts when
+ * nothing came back; byte counts as nping formats them: 999B, then
+ * decimal KB/MB/GB with three decimals (1.000KB, 41.120KB, 1.428MB).
  */
 int stats_render_nping(FILE *f, const struct stats_summary *sum,
 		       unsigned flags);

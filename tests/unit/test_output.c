@@ -72,11 +72,12 @@ UNIT_TEST(test_json_nesting)
 	json_kv_double(&w, "p6", -0.0000125, 6);
 	CHECK_EQ(json_end_object(&w), 0);
 	CHECK_EQ(json_status(&w), 0);
-	CHECK_STR(cap_text(&c),
-		  "{\"target\":\"127.0.0.1\",\"rtts\":[0.045,12.500,null,{},[]],"
-		  "\"neg\":-42,\"big\":18446744073709551615,\"up\":true,"
-		  "\"down\":false,\"none\":null,\"nan\":null,\"inf\":null,"
-		  "\"p0\":2,\"p6\":-0.000013}\n");
+	CHECK_STR(
+		cap_text(&c),
+		"{\"target\":\"127.0.0.1\",\"rtts\":[0.045,12.500,null,{},[]],"
+		"\"neg\":-42,\"big\":18446744073709551615,\"up\":true,"
+		"\"down\":false,\"none\":null,\"nan\":null,\"inf\":null,"
+		"\"p0\":2,\"p6\":-0.000013}\n");
 	cap_close(&c);
 }
 
@@ -124,8 +125,7 @@ UNIT_TEST(test_json_escaping)
 	int i;
 
 	check_escaped(u, "say \"hi\" \\ /", 12, "\"say \\\"hi\\\" \\\\ /\"\n");
-	check_escaped(u, "a\nb\tc\rd\be\ff", 11,
-		      "\"a\\nb\\tc\\rd\\be\\ff\"\n");
+	check_escaped(u, "a\nb\tc\rd\be\ff", 11, "\"a\\nb\\tc\\rd\\be\\ff\"\n");
 	/* every other control character as \u00XX, and DEL */
 	for (i = 0; i < 32; i++)
 		all[i] = (char)i;
@@ -143,7 +143,10 @@ UNIT_TEST(test_json_escaping)
 	 * stray continuation, 0xff, overlong NUL, a surrogate, a sequence
 	 * cut short, above U+10FFFF */
 	check_escaped(u, "\x80", 1, "\"\\ufffd\"\n");
-	check_escaped(u, "a\xff" "b", 3, "\"a\\ufffdb\"\n");
+	check_escaped(u,
+		      "a\xff"
+		      "b",
+		      3, "\"a\\ufffdb\"\n");
 	check_escaped(u, "\xc0\x80", 2, "\"\\ufffd\\ufffd\"\n");
 	check_escaped(u, "\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"\n");
 	check_escaped(u, "\xe2\x82", 2, "\"\\ufffd\\ufffd\"\n");
@@ -238,7 +241,7 @@ UNIT_TEST(test_json_io_error)
 
 UNIT_TEST(test_check_parse)
 {
-	struct out_check c = { { false, 0, 0 }, { false, 0, 0 } };
+	struct out_check c = {{false, 0, 0}, {false, 0, 0}};
 	char err[160];
 
 	CHECK_EQ(out_check_parse(&c, "warn=200,10%", err, sizeof(err)), 0);
@@ -249,16 +252,15 @@ UNIT_TEST(test_check_parse)
 	CHECK(c.crit.set);
 	CHECK_NEAR(c.crit.rtt_ms, 500.5, 0);
 	CHECK_NEAR(c.crit.loss_pct, 20, 0);
-	CHECK_EQ(out_check_parse(&c, "warn=0,0% crit=0,100%", err,
-				 sizeof(err)),
+	CHECK_EQ(out_check_parse(&c, "warn=0,0% crit=0,100%", err, sizeof(err)),
 		 0);
 	CHECK_NEAR(c.crit.loss_pct, 100, 0);
 
 	static const char *bad[] = {
-		"",          "   ",           "warn=",        "warn=200",
+		"",	     "   ",	      "warn=",	       "warn=200",
 		"warn=,10%", "warn=200,",     "warn=200,10%x", "warn=200;10%",
-		"warn=-1,5", "warn=200,101%", "warn=nan,5",   "warn=inf,5",
-		"foo=1,2",   "warn200,10%",   "crit=1,2 bad", "warn=1e999,5",
+		"warn=-1,5", "warn=200,101%", "warn=nan,5",    "warn=inf,5",
+		"foo=1,2",   "warn200,10%",   "crit=1,2 bad",  "warn=1e999,5",
 	};
 	size_t i;
 
@@ -283,7 +285,7 @@ UNIT_TEST(test_check_parse)
 
 UNIT_TEST(test_check_boundaries)
 {
-	struct out_check c = { { false, 0, 0 }, { false, 0, 0 } };
+	struct out_check c = {{false, 0, 0}, {false, 0, 0}};
 	char err[128];
 
 	CHECK_EQ(out_check_parse(&c, "warn=200,10% crit=500,20%", err,
@@ -327,9 +329,9 @@ UNIT_TEST(test_check_boundaries)
 
 UNIT_TEST(test_nagios_line)
 {
-	struct out_check c = { { false, 0, 0 }, { false, 0, 0 } };
-	struct out_nagios n = { "PING", "127.0.0.1", true, 0.045, 0.031,
-				0.061, 0 };
+	struct out_check c = {{false, 0, 0}, {false, 0, 0}};
+	struct out_nagios n = {"PING", "127.0.0.1", true, 0.045,
+			       0.031,  0.061,	    0};
 	struct capture cap;
 	char err[128];
 
@@ -362,10 +364,9 @@ UNIT_TEST(test_nagios_line)
 	n.host = "::1";
 	cap_open(&cap);
 	out_nagios_line(cap.f, &n, &c, OUT_OK);
-	CHECK_STR(cap_text(&cap),
-		  "PING OK - ::1 rta 0.045ms lost 33.333%|"
-		  "rta=0.045ms;;;0; pl=33.333%;;;0;100 "
-		  "rtmin=0.031ms;;;0; rtmax=0.061ms;;;0;\n");
+	CHECK_STR(cap_text(&cap), "PING OK - ::1 rta 0.045ms lost 33.333%|"
+				  "rta=0.045ms;;;0; pl=33.333%;;;0;100 "
+				  "rtmin=0.031ms;;;0; rtmax=0.061ms;;;0;\n");
 	cap_close(&cap);
 }
 
@@ -378,12 +379,11 @@ UNIT_TEST(test_timestamps)
 	int n;
 
 	/* iputils -D: seconds and microseconds, truncated */
-	n = out_timestamp(buf, sizeof(buf), OUT_TS_EPOCH,
-			  1700000000123456789LL, 0);
+	n = out_timestamp(buf, sizeof(buf), OUT_TS_EPOCH, 1700000000123456789LL,
+			  0);
 	CHECK_STR(buf, "[1700000000.123456]");
 	CHECK_EQ(n, 19);
-	out_timestamp(buf, sizeof(buf), OUT_TS_EPOCH, 1700000000000001000LL,
-		      0);
+	out_timestamp(buf, sizeof(buf), OUT_TS_EPOCH, 1700000000000001000LL, 0);
 	CHECK_STR(buf, "[1700000000.000001]");
 
 	setenv("TZ", "UTC0", 1);
@@ -455,8 +455,7 @@ UNIT_TEST(test_metrics_atomic)
 {
 	char dir[] = "/tmp/echolot-test-out.XXXXXX", path[128], text[1024];
 	struct out_metrics m;
-	struct out_label l[2] = { { "target", "a\"b\\c\nd" },
-				  { "mode", "icmp" } };
+	struct out_label l[2] = {{"target", "a\"b\\c\nd"}, {"mode", "icmp"}};
 	struct stat st;
 	FILE *f;
 
@@ -483,16 +482,17 @@ UNIT_TEST(test_metrics_atomic)
 	CHECK_EQ(count_entries(dir), 2);
 	CHECK_EQ(out_metrics_commit(&m), 0);
 	read_file(path, text, sizeof(text));
-	CHECK_STR(text,
-		  "# TYPE echolot_rtt_seconds gauge\n"
-		  "# UNIT echolot_rtt_seconds seconds\n"
-		  "# HELP echolot_rtt_seconds Round trip\\\\time\\nnext\n"
-		  "echolot_rtt_seconds{target=\"a\\\"b\\\\c\\nd\",mode=\"icmp\"}"
-		  " 4.5e-05\n"
-		  "echolot_rtt_seconds NaN\n"
-		  "echolot_up +Inf\n"
-		  "echolot_sent 1000000\n"
-		  "# EOF\n");
+	CHECK_STR(
+		text,
+		"# TYPE echolot_rtt_seconds gauge\n"
+		"# UNIT echolot_rtt_seconds seconds\n"
+		"# HELP echolot_rtt_seconds Round trip\\\\time\\nnext\n"
+		"echolot_rtt_seconds{target=\"a\\\"b\\\\c\\nd\",mode=\"icmp\"}"
+		" 4.5e-05\n"
+		"echolot_rtt_seconds NaN\n"
+		"echolot_up +Inf\n"
+		"echolot_sent 1000000\n"
+		"# EOF\n");
 	CHECK_EQ(count_entries(dir), 1); /* no temporary file left */
 	CHECK_EQ(stat(path, &st), 0);
 	CHECK_EQ(st.st_mode & 0777, 0644); /* readable by the collector */

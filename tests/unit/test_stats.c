@@ -103,7 +103,7 @@ UNIT_TEST(test_counters_hand)
 	CHECK_EQ(m.local_errors, 1);
 	CHECK_EQ(m.corrupted, 1);
 	CHECK_EQ(m.errors, 2);
-	CHECK_EQ(m.rx_packets, 6);        /* 3 replies, dup, ICMP, corrupt */
+	CHECK_EQ(m.rx_packets, 6); /* 3 replies, dup, ICMP, corrupt */
 	CHECK_EQ(m.rx_bytes, 252 + 84 + 56 + 84);
 	CHECK_EQ(m.lost, 1);
 	CHECK_NEAR(m.loss_pct, 25.0, 1e-12);
@@ -180,7 +180,7 @@ UNIT_TEST(test_reordered)
 	struct stats s;
 	struct stats_summary m;
 	/* arrival order of seqs; below the highest seen: 1, 3, 2, 0 */
-	static const uint64_t order[] = { 0, 2, 1, 4, 3, 5, 6, 2000, 7, 0 };
+	static const uint64_t order[] = {0, 2, 1, 4, 3, 5, 6, 2000, 7, 0};
 	size_t i;
 
 	stats_init(&s);
@@ -285,8 +285,8 @@ static int feed_ping_file(const char *name, struct stats *s,
 		if (strstr(line, "packets transmitted")) {
 			snprintf(run->line1, sizeof(run->line1), "%s", line);
 			run->transmitted = strtol(line, NULL, 10);
-			run->elapsed_ms = strtol(strstr(line, "time ") + 5,
-						 NULL, 10);
+			run->elapsed_ms =
+				strtol(strstr(line, "time ") + 5, NULL, 10);
 		} else if (starts_with(line, "rtt ")) {
 			snprintf(run->line2, sizeof(run->line2), "%s", line);
 		}
@@ -297,16 +297,15 @@ static int feed_ping_file(const char *name, struct stats *s,
 		stats_sent(s, i * 10 * MS, 84);
 	while (fgets(line, sizeof(line), f)) {
 		long seq = strstr(line, "icmp_seq=")
-				   ? strtol(strstr(line, "icmp_seq=") + 9,
-					    NULL, 10)
+				   ? strtol(strstr(line, "icmp_seq=") + 9, NULL,
+					    10)
 				   : 0;
 
 		t += MS;
 		if (strstr(line, "bytes from") && strstr(line, "(DUP!)"))
 			stats_dup(s, t, parse_time(line), 64);
 		else if (strstr(line, "bytes from"))
-			stats_reply(s, t, parse_time(line), 64,
-				    (uint64_t)seq);
+			stats_reply(s, t, parse_time(line), 64, (uint64_t)seq);
 		else if (starts_with(line, "From "))
 			stats_error(s, t, STATS_ERR_ICMP, 92);
 	}
@@ -434,7 +433,7 @@ static int64_t exact_pct(const int64_t *sorted, size_t n, double p)
 	return sorted[rank - 1];
 }
 
-static const double pcts[] = { 0.1, 1, 10, 25, 50, 75, 90, 99, 99.9, 100 };
+static const double pcts[] = {0.1, 1, 10, 25, 50, 75, 90, 99, 99.9, 100};
 
 /* Worst relative error of the histogram percentiles over v[0..n). */
 static double worst_error(int64_t *v, size_t n)
@@ -475,7 +474,7 @@ static int64_t draw(uint64_t *seed, enum dist d)
 	case D_NORMAL: /* 20 ms, sd 2 ms (Box-Muller) */
 		y = rng_unit(seed);
 		return (int64_t)fabs(20e6 + 2e6 * sqrt(-2 * log(1 - x)) *
-						   cos(2 * M_PI * y));
+						    cos(2 * M_PI * y));
 	default: /* 90 % near 0.05 ms, 10 % near 150 ms */
 		return x < 0.9 ? 50000 + (int64_t)(rng_unit(seed) * 5000)
 			       : 150 * MS + (int64_t)(rng_unit(seed) * MS);
@@ -485,7 +484,7 @@ static int64_t draw(uint64_t *seed, enum dist d)
 UNIT_TEST(test_histogram_random)
 {
 	static int64_t v[200000];
-	static const size_t sizes[] = { 1, 2, 3, 10, 99, 1000, 200000 };
+	static const size_t sizes[] = {1, 2, 3, 10, 99, 1000, 200000};
 	uint64_t seed = 7;
 	double worst = 0;
 	int d;
@@ -527,7 +526,8 @@ UNIT_TEST(test_histogram_adversarial_edges)
 	for (e = STATS_HIST_SUB_BITS; e < STATS_HIST_MAX_EXP; e++)
 		for (sub = 0; sub < STATS_HIST_SUB; sub++)
 			for (side = 0; side < 2; side++) {
-				int64_t w = (int64_t)1 << (e - STATS_HIST_SUB_BITS);
+				int64_t w = (int64_t)1
+					    << (e - STATS_HIST_SUB_BITS);
 				double err;
 
 				lo = (STATS_HIST_SUB + sub) * w;
@@ -538,8 +538,7 @@ UNIT_TEST(test_histogram_adversarial_edges)
 				if (err > worst)
 					worst = err;
 			}
-	printf("# worst relative error at bucket edges: %.5f%%\n",
-	       worst * 100);
+	printf("# worst relative error at bucket edges: %.5f%%\n", worst * 100);
 	CHECK(worst <= 1.0 / 128);
 	CHECK(worst > 1.0 / 200); /* the edges really are the hard case */
 }
@@ -610,8 +609,7 @@ UNIT_TEST(test_fixed_size)
 
 	stats_init(&s);
 	for (i = 0; i < 1000000; i++)
-		stats_reply(&s, i, (i * 7919) % (100 * MS), 64,
-			    (uint64_t)i);
+		stats_reply(&s, i, (i * 7919) % (100 * MS), 64, (uint64_t)i);
 	CHECK_EQ(s.hist.total, 1000000);
 	CHECK(sizeof(struct stats) < 32 * 1024);
 }
@@ -837,11 +835,12 @@ UNIT_TEST(test_nping_rates_adjusted)
 	stats_summary_rates(&m);
 	cap_open(&c);
 	stats_render_nping(c.f, &m, STATS_NPING_TIMES);
-	CHECK_STR(cap_text(&c),
-		  "Max rtt: 0.041ms | Min rtt: 0.041ms | Avg rtt: 0.041ms\n"
-		  "Raw packets sent: 1 (28B) | Rcvd: 1 (28B) | Lost: 0 (0.00%)\n"
-		  "Tx time: 0.00116s | Tx bytes/s: 24221.45 | Tx pkts/s: 865.05\n"
-		  "Rx time: 1.00137s | Rx bytes/s: 27.96 | Rx pkts/s: 1.00\n");
+	CHECK_STR(
+		cap_text(&c),
+		"Max rtt: 0.041ms | Min rtt: 0.041ms | Avg rtt: 0.041ms\n"
+		"Raw packets sent: 1 (28B) | Rcvd: 1 (28B) | Lost: 0 (0.00%)\n"
+		"Tx time: 0.00116s | Tx bytes/s: 24221.45 | Tx pkts/s: 865.05\n"
+		"Rx time: 1.00137s | Rx bytes/s: 27.96 | Rx pkts/s: 1.00\n");
 	cap_close(&c);
 }
 
@@ -853,9 +852,11 @@ UNIT_TEST(test_nping_bytes_and_loss)
 		uint64_t bytes;
 		const char *text;
 	} rows[] = {
-		{ 999, "(999B)" },         { 1000, "(1.000KB)" },
-		{ 41120, "(41.120KB)" },   { 1428000, "(1.428MB)" },
-		{ 2500000000ULL, "(2.500GB)" },
+		{999, "(999B)"},
+		{1000, "(1.000KB)"},
+		{41120, "(41.120KB)"},
+		{1428000, "(1.428MB)"},
+		{2500000000ULL, "(2.500GB)"},
 	};
 	struct stats_summary m;
 	struct capture c;
@@ -977,7 +978,7 @@ UNIT_TEST(test_nagios_from_stats)
 {
 	struct stats s;
 	struct stats_summary m;
-	struct out_check chk = { { false, 0, 0 }, { false, 0, 0 } };
+	struct out_check chk = {{false, 0, 0}, {false, 0, 0}};
 	struct capture c;
 	char err[128];
 	int i;
@@ -1019,9 +1020,9 @@ UNIT_TEST(test_openmetrics_targets)
 	struct stats a, b;
 	struct stats_summary ma, mb;
 	struct out_metrics om;
-	struct out_label la = { "target", "127.0.0.1" };
-	struct out_label lb = { "target", "198.18.0.9" };
-	struct stats_target t[2] = { { &la, 1, &ma }, { &lb, 1, &mb } };
+	struct out_label la = {"target", "127.0.0.1"};
+	struct out_label lb = {"target", "198.18.0.9"};
+	struct stats_target t[2] = {{&la, 1, &ma}, {&lb, 1, &mb}};
 	char dir[] = "/tmp/echolot-test-om.XXXXXX", path[128], text[8192];
 	FILE *f;
 	size_t n;
