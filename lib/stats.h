@@ -92,6 +92,8 @@ struct stats {
 	/* iputils' own integer-microsecond sums, so its summary line comes
 	 * out exactly as ping prints it */
 	int64_t us_sum, us_sum2, us_min, us_max;
+	bool us_overflow; /* sums overflowed (rtts of minutes, millions of
+			   * times): the double figures stand in */
 	/* RFC 3550 interarrival jitter over consecutive replies */
 	double jitter_ns;
 	int64_t prev_rtt_ns;

@@ -368,6 +368,36 @@ UNIT_TEST(test_iputils_fixture_errors)
 	check_ping_file(u, "ping_lo_allerr.txt");
 }
 
+/* rtts of an hour overflow iputils' integer sums; ours notice it and
+ * fall back to the double figures instead of printing garbage. */
+UNIT_TEST(test_iputils_sums_overflow)
+{
+	struct stats s, t;
+	struct stats_summary m;
+	int64_t hour = 3600LL * 1000 * MS;
+
+	stats_init(&s);
+	stats_reply(&s, 0, hour, 0, 0);
+	stats_reply(&s, 0, hour + 2000 * MS, 0, 1);
+	stats_reply(&s, 0, hour + 4000 * MS, 0, 2);
+	CHECK(s.us_overflow);
+	stats_summarize(&s, &m);
+	CHECK_EQ(m.ip_min_us, 3600LL * 1000000);
+	CHECK_EQ(m.ip_max_us, 3604LL * 1000000);
+	CHECK_EQ(m.ip_avg_us, 3602LL * 1000000);
+	/* mdev of (-2, 0, 2) s: sqrt(8 / 3) s */
+	CHECK_NEAR(m.ip_mdev_us, sqrt(8.0 / 3) * 1e6, 1);
+	/* merging carries the flag */
+	stats_init(&t);
+	stats_reply(&t, 0, MS, 0, 0);
+	stats_merge(&t, &s);
+	CHECK(t.us_overflow);
+	/* an rtt whose square alone overflows */
+	stats_init(&s);
+	stats_reply(&s, 0, INT64_MAX / 2, 0, 0);
+	CHECK(s.us_overflow);
+}
+
 /* Lines iputils prints for situations the fixtures do not cover. */
 UNIT_TEST(test_iputils_render_forms)
 {
@@ -1077,6 +1107,7 @@ UNIT_MAIN(UNIT_CASE(test_counters_hand), UNIT_CASE(test_empty),
 	  UNIT_CASE(test_iputils_fixture_dup),
 	  UNIT_CASE(test_iputils_fixture_loss),
 	  UNIT_CASE(test_iputils_fixture_errors),
+	  UNIT_CASE(test_iputils_sums_overflow),
 	  UNIT_CASE(test_iputils_render_forms),
 	  UNIT_CASE(test_histogram_random),
 	  UNIT_CASE(test_histogram_adversarial_edges),
