@@ -148,6 +148,13 @@ static void add_rtt(struct stats *s, int64_t rtt_ns)
 	else
 		us_add(s, us, sq);
 
+	/* iputils' ewma starts at the first sample (or again after a
+	 * 0 us one, as it does) */
+	if (s->ewma8_us == 0)
+		s->ewma8_us = us * 8;
+	else
+		s->ewma8_us += us - s->ewma8_us / 8;
+
 	/* RFC 3550 6.4.1: D is the change in transit time between two
 	 * consecutive packets; J moves 1/16 of the way to |D|. */
 	if (s->rtt_n > 0) {
@@ -280,6 +287,7 @@ static void merge_rtt(struct stats *dst, const struct stats *src)
 	/* "last" is the source's: merging is done in time order (hop
 	 * after hop, cycle after cycle). */
 	dst->rtt_last_ns = src->rtt_last_ns;
+	dst->ewma8_us = src->ewma8_us;
 	dst->prev_rtt_ns = src->prev_rtt_ns;
 	dst->rtt_n = n;
 
@@ -341,6 +349,7 @@ static void iputils_figures(const struct stats *s, struct stats_summary *m)
 
 	m->ip_min_us = s->us_min;
 	m->ip_max_us = s->us_max;
+	m->ip_ewma_us = s->ewma8_us / 8;
 	if (s->us_overflow) {
 		m->ip_avg_us = (int64_t)(s->rtt_mean_ns / 1000);
 		m->ip_mdev_us = (int64_t)(sqrt(s->rtt_m2 / (double)n) / 1000);
@@ -398,6 +407,8 @@ static void summarize_times(const struct stats *s, struct stats_summary *m)
 	m->elapsed_ns = last - s->first_send_ns;
 	if (m->elapsed_ns < 0)
 		m->elapsed_ns = 0;
+	if (s->sent > 1)
+		m->ip_ipg_us = m->elapsed_ns / 1000 / (int64_t)(s->sent - 1);
 }
 
 void stats_summary_rates(struct stats_summary *m)

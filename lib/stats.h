@@ -92,6 +92,7 @@ struct stats {
 	/* iputils' own integer-microsecond sums, so its summary line comes
 	 * out exactly as ping prints it */
 	int64_t us_sum, us_sum2, us_min, us_max;
+	int64_t ewma8_us; /* iputils' ewma of the rtt, times 8, in us */
 	bool us_overflow; /* sums overflowed (rtts of minutes, millions of
 			   * times): the double figures stand in */
 	/* RFC 3550 interarrival jitter over consecutive replies */
@@ -165,6 +166,9 @@ struct stats_summary {
 
 	/* iputils' figures in integer microseconds (truncated like it) */
 	int64_t ip_min_us, ip_avg_us, ip_max_us, ip_mdev_us;
+	/* its "ipg/ewma": mean gap between sends over the run time, and the
+	 * moving average of the rtt (weight 1/8) */
+	int64_t ip_ipg_us, ip_ewma_us;
 
 	/* Tx: first to last send. Rx: first send to the end of the run
 	 * (stats_end) or else to the last packet received. elapsed: first
@@ -189,6 +193,17 @@ void stats_summary_rates(struct stats_summary *sum);
  * puts them; the rtt line only when some reply had a time.
  */
 int stats_render_iputils(FILE *f, const struct stats_summary *sum);
+
+/* What iputils adds to its rtt line in some modes; ping knows them. */
+struct stats_iputils_extra {
+	int pipe; /* most probes in flight at once; shown when > 1 */
+	bool ipg; /* ", ipg/ewma X/Y ms": iputils shows it with -f and -A */
+};
+
+/* As stats_render_iputils, with ", pipe N" and ", ipg/ewma ..." after
+ * the rtt line's " ms" (x may be NULL). */
+int stats_render_iputils_ex(FILE *f, const struct stats_summary *sum,
+			    const struct stats_iputils_extra *x);
 
 /* stats_render_nping flags */
 #define STATS_NPING_ECHOED 0x1 /* "| Echoed: N (NB) " (nep-client) */

@@ -39,23 +39,52 @@ static int iputils_first_line(FILE *f, const struct stats_summary *m)
 	return fputc('\n', f) == EOF ? -1 : 0;
 }
 
+/* ", pipe N" and ", ipg/ewma"; the comma only after something. */
+static int iputils_tail(FILE *f, const struct stats_summary *m,
+			const struct stats_iputils_extra *x, bool comma)
+{
+	bool ipg = x && x->ipg && m->have_rtt && m->sent > 1;
+
+	if (x && x->pipe > 1) {
+		if (fprintf(f, "%spipe %d", comma ? ", " : "", x->pipe) < 0)
+			return -1;
+		comma = true;
+	}
+	if (ipg &&
+	    fprintf(f,
+		    "%sipg/ewma %" PRId64 ".%03" PRId64 "/%" PRId64
+		    ".%03" PRId64 " ms",
+		    comma ? ", " : "", m->ip_ipg_us / 1000, m->ip_ipg_us % 1000,
+		    m->ip_ewma_us / 1000, m->ip_ewma_us % 1000) < 0)
+		return -1;
+	if ((comma || (x && x->pipe > 1) || ipg) && fputc('\n', f) == EOF)
+		return -1;
+	return 0;
+}
+
 int stats_render_iputils(FILE *f, const struct stats_summary *m)
+{
+	return stats_render_iputils_ex(f, m, NULL);
+}
+
+int stats_render_iputils_ex(FILE *f, const struct stats_summary *m,
+			    const struct stats_iputils_extra *x)
 {
 	if (iputils_first_line(f, m) < 0)
 		return -1;
 	if (!m->have_rtt)
-		return 0;
+		return iputils_tail(f, m, x, false);
 	/* Whole microseconds shown as ms: truncated, not rounded. */
 	if (fprintf(f,
 		    "rtt min/avg/max/mdev = %" PRId64 ".%03" PRId64 "/%" PRId64
 		    ".%03" PRId64 "/%" PRId64 ".%03" PRId64 "/%" PRId64
-		    ".%03" PRId64 " ms\n",
+		    ".%03" PRId64 " ms",
 		    m->ip_min_us / 1000, m->ip_min_us % 1000,
 		    m->ip_avg_us / 1000, m->ip_avg_us % 1000,
 		    m->ip_max_us / 1000, m->ip_max_us % 1000,
 		    m->ip_mdev_us / 1000, m->ip_mdev_us % 1000) < 0)
 		return -1;
-	return 0;
+	return iputils_tail(f, m, x, true);
 }
 
 /* --------------------------------------------------------------- Nping */

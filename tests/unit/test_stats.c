@@ -320,13 +320,26 @@ static void check_ping_file(struct unit *u, const char *name)
 	struct ping_run run;
 	struct capture c;
 	char want[1100];
+	struct stats_iputils_extra x = {0, false};
 
 	CHECK(feed_ping_file(name, &s, &run) == 0);
 	CHECK(run.transmitted > 0);
 	stats_summarize(&s, &m);
 	m.elapsed_ns = run.elapsed_ms * MS;
+	/* With ipg shown, the run time comes from it (ipg is the run time
+	 * in us over sent - 1): the printed ms must then come out too. */
+	if (strstr(run.line2, "ipg/ewma ")) {
+		double ipg = strtod(strstr(run.line2, "ipg/ewma ") + 9, NULL);
+
+		m.elapsed_ns = llround(ipg * 1000) * (run.transmitted - 1) * US;
+		stats_summary_rates(&m);
+		m.ip_ipg_us = m.elapsed_ns / 1000 / (run.transmitted - 1);
+		x.ipg = true;
+	}
+	if (strstr(run.line2, "pipe "))
+		x.pipe = atoi(strstr(run.line2, "pipe ") + 5);
 	cap_open(&c);
-	CHECK_EQ(stats_render_iputils(c.f, &m), 0);
+	CHECK_EQ(stats_render_iputils_ex(c.f, &m, &x), 0);
 	snprintf(want, sizeof(want), "%s%s", run.line1, run.line2);
 	CHECK_STR(cap_text(&c), want);
 	cap_close(&c);
@@ -366,6 +379,42 @@ UNIT_TEST(test_iputils_fixture_errors)
 {
 	check_ping_file(u, "ping_lo_errors.txt");
 	check_ping_file(u, "ping_lo_allerr.txt");
+}
+
+/* -A (adaptive) shows ", ipg/ewma"; with -l 3 also ", pipe 3". The ewma
+ * (weight 1/8, seeded with the first rtt) comes from the replies. */
+UNIT_TEST(test_iputils_fixture_ipg_ewma_pipe)
+{
+	check_ping_file(u, "ping_lo_adaptive.txt");
+	check_ping_file(u, "ping_lo_preload_adaptive.txt");
+}
+
+UNIT_TEST(test_iputils_extra_forms)
+{
+	struct stats_summary m;
+	struct stats_iputils_extra x = {4, true};
+	struct capture c;
+
+	/* no reply: no rtt line, but the pipe still shows, on its own */
+	memset(&m, 0, sizeof(m));
+	m.sent = 5;
+	m.lost = 5;
+	cap_open(&c);
+	stats_render_iputils_ex(c.f, &m, &x);
+	CHECK_STR(cap_text(&c), "5 packets transmitted, 0 received, "
+				"100% packet loss, time 0ms\npipe 4\n");
+	cap_close(&c);
+	/* pipe 1 is not shown; ewma in us, truncated */
+	m.have_rtt = true;
+	m.received = 5;
+	m.lost = 0;
+	m.ip_ipg_us = 1234567;
+	m.ip_ewma_us = 20345;
+	x.pipe = 1;
+	cap_open(&c);
+	stats_render_iputils_ex(c.f, &m, &x);
+	CHECK(strstr(cap_text(&c), "0.000 ms, ipg/ewma 1234.567/20.345 ms\n"));
+	cap_close(&c);
 }
 
 /* rtts of an hour overflow iputils' integer sums; ours notice it and
@@ -1107,6 +1156,8 @@ UNIT_MAIN(UNIT_CASE(test_counters_hand), UNIT_CASE(test_empty),
 	  UNIT_CASE(test_iputils_fixture_dup),
 	  UNIT_CASE(test_iputils_fixture_loss),
 	  UNIT_CASE(test_iputils_fixture_errors),
+	  UNIT_CASE(test_iputils_fixture_ipg_ewma_pipe),
+	  UNIT_CASE(test_iputils_extra_forms),
 	  UNIT_CASE(test_iputils_sums_overflow),
 	  UNIT_CASE(test_iputils_render_forms),
 	  UNIT_CASE(test_histogram_random),
