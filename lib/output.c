@@ -671,11 +671,39 @@ static int put_escaped(FILE *f, const char *s, bool quote)
 	return 0;
 }
 
+/* [a-zA-Z_:][a-zA-Z0-9_:]* for metric names; label names without ':'.
+ * A bad name would make the collector reject the whole file. */
+static bool metric_name_ok(const char *s, bool colon)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		char c = s[i];
+		bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     c == '_' || (colon && c == ':');
+
+		if (!alpha && !(i > 0 && c >= '0' && c <= '9'))
+			return false;
+	}
+	return i > 0;
+}
+
+static int metrics_einval(struct out_metrics *m)
+{
+	if (m->err == 0)
+		m->err = EINVAL;
+	errno = EINVAL;
+	return -1;
+}
+
 int out_metrics_family(struct out_metrics *m, const char *name,
 		       const char *type, const char *unit, const char *help)
 {
 	if (!m->f)
 		return -1;
+	if (!metric_name_ok(name, true) || !metric_name_ok(type, false) ||
+	    (unit && !metric_name_ok(unit, false)))
+		return metrics_einval(m);
 	if (metrics_check(m, fprintf(m->f, "# TYPE %s %s\n", name, type)) < 0)
 		return -1;
 	if (unit &&
@@ -709,7 +737,14 @@ int out_metrics_sample(struct out_metrics *m, const char *name,
 	char num[64];
 	size_t i;
 
-	if (!m->f || metrics_check(m, fputs(name, m->f) == EOF ? -1 : 0) < 0)
+	if (!m->f)
+		return -1;
+	if (!metric_name_ok(name, true))
+		return metrics_einval(m);
+	for (i = 0; i < nlabels; i++)
+		if (!metric_name_ok(labels[i].name, false) || !labels[i].value)
+			return metrics_einval(m);
+	if (metrics_check(m, fputs(name, m->f) == EOF ? -1 : 0) < 0)
 		return -1;
 	for (i = 0; i < nlabels; i++) {
 		if (metrics_check(m, fprintf(m->f, "%s%s=\"", i ? "," : "{",

@@ -185,7 +185,10 @@ int out_metrics_family(struct out_metrics *m, const char *name,
 		       const char *type, const char *unit, const char *help);
 
 /* name{l1="v1",...} value. Label values are escaped (\\ \" \n); NaN is
- * written as NaN, infinities as +Inf/-Inf. */
+ * written as NaN, infinities as +Inf/-Inf. Metric and label names must
+ * be valid ([a-zA-Z_:][a-zA-Z0-9_:]*, no ':' in label names): else -1
+ * with EINVAL, and the commit fails too, so no broken file replaces a
+ * good one. */
 int out_metrics_sample(struct out_metrics *m, const char *name,
 		       const struct out_label *labels, size_t nlabels,
 		       double value);

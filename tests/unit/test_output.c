@@ -521,6 +521,27 @@ UNIT_TEST(test_metrics_atomic)
 	unlink(text);
 	rmdir(path);
 
+	/* a bad name fails the sample and then the commit: the old file
+	 * is never replaced by one the collector would reject */
+	f = fopen(path, "w");
+	fputs("good\n", f);
+	fclose(f);
+	CHECK_EQ(out_metrics_open(&m, path), 0);
+	CHECK_EQ(out_metrics_sample(&m, "ok_name:x", NULL, 0, 1), 0);
+	errno = 0;
+	CHECK_EQ(out_metrics_sample(&m, "9bad", NULL, 0, 1), -1);
+	CHECK_EQ(errno, EINVAL);
+	CHECK_EQ(out_metrics_sample(&m, "bad-name", NULL, 0, 1), -1);
+	CHECK_EQ(out_metrics_sample(&m, "x", &(struct out_label){"a:b", "v"}, 1,
+				    1),
+		 -1);
+	CHECK_EQ(out_metrics_family(&m, "x y", "gauge", NULL, NULL), -1);
+	CHECK_EQ(out_metrics_commit(&m), -1);
+	read_file(path, text, sizeof(text));
+	CHECK_STR(text, "good\n");
+	CHECK_EQ(count_entries(dir), 1);
+	unlink(path);
+
 	/* a directory that does not exist: open fails with errno */
 	CHECK_EQ(out_metrics_open(&m, "/nonexistent-echolot/x.prom"), -1);
 	CHECK_EQ(errno, ENOENT);
