@@ -447,6 +447,45 @@ UNIT_TEST(test_check_parse)
 	CHECK_EQ(out_check_parse(&c, "warn=200,30%", err, sizeof(err)), -1);
 }
 
+/* Random specs from the characters that matter: never a crash (the asan
+ * suite runs this too), and what is accepted is always in range. */
+UNIT_TEST(test_check_parse_random)
+{
+	static const char alpha[] = "warncit=0123456789.,%- e\t+xnfNA";
+	uint64_t seed = 77;
+	int round, accepted = 0, bad = 0;
+
+	for (round = 0; round < 50000; round++) {
+		struct out_check c;
+		char spec[48], err[160];
+		size_t n = rng_next(&seed) % (sizeof(spec) - 6), i;
+
+		/* most inputs start like a spec, so the number parsing gets
+		 * exercised, not only the prefix check */
+		memcpy(spec, rng_next(&seed) % 2 ? "warn=" : "crit=", 5);
+		for (i = 5; i < n + 5; i++)
+			spec[i] = alpha[rng_next(&seed) % (sizeof(alpha) - 1)];
+		spec[n + 5] = '\0';
+		memset(&c, 0, sizeof(c));
+		err[0] = '\0';
+		if (out_check_parse(&c, spec, err, sizeof(err)) == 0) {
+			const struct out_threshold *t[2] = {&c.warn, &c.crit};
+
+			accepted++;
+			for (i = 0; i < 2; i++)
+				if (t[i]->set && (!(t[i]->rtt_ms >= 0) ||
+						  !isfinite(t[i]->rtt_ms) ||
+						  !(t[i]->loss_pct >= 0) ||
+						  t[i]->loss_pct > 100))
+					bad++;
+		} else if (err[0] == '\0' || strchr(err, '\n')) {
+			bad++;
+		}
+	}
+	CHECK_EQ(bad, 0);
+	CHECK(accepted > 0);
+}
+
 UNIT_TEST(test_check_boundaries)
 {
 	struct out_check c = {{false, 0, 0}, {false, 0, 0}};
@@ -716,6 +755,6 @@ UNIT_MAIN(UNIT_CASE(test_json_nesting), UNIT_CASE(test_ndjson_lines),
 	  UNIT_CASE(test_json_escaping), UNIT_CASE(test_json_escaping_random),
 	  UNIT_CASE(test_json_key_escaping_and_null_string),
 	  UNIT_CASE(test_json_misuse), UNIT_CASE(test_json_io_error),
-	  UNIT_CASE(test_check_parse), UNIT_CASE(test_check_boundaries),
-	  UNIT_CASE(test_nagios_line), UNIT_CASE(test_timestamps),
-	  UNIT_CASE(test_metrics_atomic))
+	  UNIT_CASE(test_check_parse), UNIT_CASE(test_check_parse_random),
+	  UNIT_CASE(test_check_boundaries), UNIT_CASE(test_nagios_line),
+	  UNIT_CASE(test_timestamps), UNIT_CASE(test_metrics_atomic))
