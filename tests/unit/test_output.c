@@ -518,6 +518,8 @@ UNIT_TEST(test_check_boundaries)
 	/* none given */
 	memset(&c, 0, sizeof(c));
 	CHECK_EQ(out_check_eval(&c, 5, true, 1000, 100), OUT_OK);
+	CHECK_EQ(out_check_eval(NULL, 5, true, 1000, 100), OUT_OK);
+	CHECK_EQ(out_check_eval(NULL, 0, true, 1000, 100), OUT_UNKNOWN);
 	/* check_icmp's defaults */
 	out_check_defaults(&c);
 	CHECK_EQ(out_check_eval(&c, 5, true, 199, 39), OUT_OK);
