@@ -535,7 +535,7 @@ topo_up() {
 # first packets wait a second. Wait (bounded) until every link is UP.
 topo__wait_up() {
 	local i ns down
-	for i in $(seq 60); do
+	for i in $(seq 200); do
 		down=0
 		while read -r ns; do
 			if ip -n "$ns" -o link show | grep -v ' lo:' | grep -qv 'state UP'; then
@@ -545,7 +545,7 @@ topo__wait_up() {
 		[ "$down" -eq 0 ] && return 0
 		sleep 0.05
 	done
-	topo__die "links still down after 3 s"
+	topo__die "links still down after 10 s"
 }
 
 topo_capture_start() {

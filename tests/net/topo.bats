@@ -107,6 +107,32 @@ hops() {
 	awk -v m="$min" 'BEGIN { exit !(m >= 40.0) }'
 }
 
+@test "nfq_delay: a full queue drops, SIGTERM releases the rest and exits 0" {
+	topo_up 1
+	topo_bg r1 "$BUILDDIR/tests/helpers/nfq_delay" --queue 7 --delay 200 --max 4 \
+		--ready "$BATS_TEST_TMPDIR/ready"
+	pid=$TOPO_LAST_PID log=$TOPO_LAST_LOG
+	for _ in $(seq 100); do [ -e "$BATS_TEST_TMPDIR/ready" ] && break; sleep 0.05; done
+	topo_exec r1 iptables -A FORWARD -i toclient -j NFQUEUE --queue-num 7
+	# 16 requests leave in one burst and 4 fit in the queue (iputils adds
+	# one more a second later, which finds the queue empty)
+	run topo_exec client ping -n -c 16 -l 16 -i 1 -w 2 "$TOPO_SERVER4"
+	rcvd=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$output")
+	echo "received $rcvd"
+	[ "$rcvd" -ge 4 ] && [ "$rcvd" -le 6 ]
+	# a packet held when SIGTERM comes is accepted, not lost
+	topo_exec client ping -n -c 1 -W 2 "$TOPO_SERVER4" >"$BATS_TEST_TMPDIR/one" &
+	ping_pid=$!
+	sleep 0.1
+	kill -TERM "$pid"
+	wait "$ping_pid"
+	grep -q '1 received' "$BATS_TEST_TMPDIR/one"
+	for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$pid" 2>/dev/null
+	wait "$pid" || { echo "nfq_delay exit status $?"; false; }
+	grep -Eq '^nfq_delay: queue 7: held [4-9], dropped [0-9]+$' "$log"
+}
+
 @test "--silent 2: hop 2 stays '*' while hops 1 and 3 answer" {
 	topo_up --silent 2 3
 	run topo_exec client traceroute -n -q 1 -w 1 "$TOPO_SERVER4"
