@@ -48,6 +48,14 @@ hops() {
 	[ "$(topo_router_addr 3 6)" = "$TOPO_R3_6" ]
 }
 
+@test "topo_up 0: client and server share one link, no router between them" {
+	topo_up 0
+	[ "$TOPO_SERVER4" = 198.18.0.2 ] && [ "$TOPO_SERVER6" = 2001:2::2 ]
+	run topo_exec client ping -n -c 1 -W 2 "$TOPO_SERVER6"
+	[[ $output == *"from 2001:2::2: icmp_seq=1 ttl=64 "* ]]
+	[ "$(ip netns list | grep -c "^$TOPO_PREFIX-")" -eq 2 ]
+}
+
 @test "the server replies to the client directly: no NAT by default" {
 	topo_up 2
 	topo_capture_start server toclient "$BATS_TEST_TMPDIR/plain.pcap" icmp
