@@ -194,13 +194,11 @@ topo__link() {
 		addr add $3/24 dev $2
 		addr add $4/64 dev $2 nodad
 		addr add fe80::1/64 dev $2 nodad
-		link set $2 up
 	EOF
 	ip -n "$5" -b - <<-EOF || return 1
 		addr add $7/24 dev $6
 		addr add $8/64 dev $6 nodad
 		addr add fe80::2/64 dev $6 nodad
-		link set $6 up
 	EOF
 }
 
@@ -486,10 +484,13 @@ topo_up() {
 		topo__link "$alt" toserver "$(topo__addr 201 1 4)" "$(topo__addr 201 1 6)" \
 			"$TOPO_PREFIX-$(topo__node_name $((ecmp + 2)))" toclient2 \
 			"$(topo__addr 201 2 4)" "$(topo__addr 201 2 6)" || return 1
-		topo__alt_routes "$ecmp" | ip -n "$alt" -b - ||
-			{ topo__die "routes failed in $alt"; return 1; }
 	fi
 
+	topo__links_up || return 1
+	if [ "$ecmp" -ne 0 ]; then
+		topo__alt_routes "$ecmp" | ip -n "$TOPO_PREFIX-r$((ecmp + 1))b" -b - ||
+			{ topo__die "routes failed in r$((ecmp + 1))b"; return 1; }
+	fi
 	ip -n "$TOPO_PREFIX-client" -b - <<-EOF || return 1
 		route add default via $(topo__addr 0 2 4) dev toserver
 		route add ::/0 via $(topo__addr 0 2 6) dev toserver
@@ -528,6 +529,17 @@ topo_up() {
 		topo__apply "${opts[j]}" "${opts[j + 1]}" apply || return 1
 	done
 	return 0
+}
+
+# All links go up together, after every address is in place, so the
+# kernel's carrier events for them come in one batch.
+topo__links_up() {
+	local ns dev
+	while read -r ns; do
+		for dev in $(ip -n "$ns" -o link show type veth | awk -F'[:@]' '{ print $2 }'); do
+			ip -n "$ns" link set "$dev" up || return 1
+		done
+	done <"$TOPO_DIR/namespaces"
 }
 
 # The kernel's linkwatch may take up to a second to report a veth's carrier
