@@ -37,7 +37,8 @@
 #     --loss I:P[:DIR] router I drops P percent (integer 0-100) of forwarded
 #                      packets at random (nftables numgen). DIR: up
 #                      (client->server, the default: P% of probes are lost),
-#                      down (server->client) or both.
+#                      down (server->client) or both. Router I's own ICMP
+#                      errors are not dropped.
 #     --delay I:MS[:DIR]  router I holds every forwarded packet MS
 #                      milliseconds (iptables NFQUEUE + the nfq_delay
 #                      helper). DIR default both: an echo rtt grows by 2*MS.
@@ -50,9 +51,11 @@
 #                      "* * *" hop. It still forwards and answers echo.
 #     --ecmp I         a second path after router I: rI reaches the server
 #                      side through r(I+1) or through an extra router
-#                      "r(I+1)b" (node name e.g. "r3b"), multipath routes with
-#                      the L4 (5-tuple) hash, so one flow stays on one path
-#                      and different ports may take different ones. Needs
+#                      "r(I+1)b" (node name e.g. "r3b"), multipath routes
+#                      hashing the 5-tuple only (policy 3, fields 0x37), so
+#                      one UDP/TCP flow stays on one path and other ports
+#                      may take the other (ICMP echo has no ports: one
+#                      path for all). Needs
 #                      1 <= I < N; one --ecmp per topology. Alt links are
 #                      198.18.200.0/24 (rI .1 - r(I+1)b .2) and 198.18.201.0/24
 #                      (r(I+1)b .1 - next node .2), 2001:2:0:c8::/64, c9.
@@ -85,12 +88,14 @@
 #                             twice or without topo_up. Not under bats, topo_up
 #                             also sets EXIT, INT and TERM traps calling it
 #                             (replacing the script's own).
+#   topo_gc                   deletes leftover el<pid>x* namespaces whose
+#                             owning process is gone (manual use)
 #
 # Under bats, call topo_up in setup (or setup_file, everything is exported)
 # and topo_cleanup in teardown (teardown_file); never under `run`, which
-# would build the topology in a subshell that forgets it.
-#   topo_gc                   deletes leftover el<pid>x* namespaces whose
-#                             owning process is gone (manual use)
+# would build the topology in a subshell that forgets it (a failing
+# topo_up under `run` is fine: options are checked before anything is
+# built). Background commands get fd 3 closed, so bats does not wait.
 #
 # The delay helper is looked up as $TOPO_NFQ_DELAY, then
 # $ECHOLOT_BUILDDIR/tests/helpers/nfq_delay, then ../../build/... next to
@@ -99,12 +104,6 @@
 topo__die() {
 	echo "topo: $*" >&2
 	return 1
-}
-
-# Runs a command in a namespace, quietly failing loudly.
-topo__nx() {
-	local ns=$1; shift
-	ip netns exec "$ns" "$@"
 }
 
 topo_ns() {
