@@ -402,8 +402,8 @@ topo__apply() {
 			topo__die "nfq_delay on r$i did not start: $(cat "$TOPO_LAST_LOG")"
 			return 1
 		}
-		ip netns exec "$ns" iptables -A FORWARD "${m[@]}" -j NFQUEUE --queue-num "$q" &&
-		ip netns exec "$ns" ip6tables -A FORWARD "${m[@]}" -j NFQUEUE --queue-num "$q" ||
+		ip netns exec "$ns" iptables -w 5 -A FORWARD "${m[@]}" -j NFQUEUE --queue-num "$q" &&
+		ip netns exec "$ns" ip6tables -w 5 -A FORWARD "${m[@]}" -j NFQUEUE --queue-num "$q" ||
 			{ topo__die "iptables NFQUEUE failed on r$i"; return 1; }
 		;;
 	esac
