@@ -81,7 +81,9 @@
 #   topo_node_addr NODE [4|6] any node's client-side address (client: its own)
 #   topo_capture_start NODE IFACE FILE [FILTER...]
 #                             starts tcpdump -U -w FILE in NODE on IFACE and
-#                             waits until it is capturing
+#                             waits until it is capturing (name FILE *.pcap:
+#                             Debian's AppArmor profile for tcpdump may
+#                             refuse other names)
 #   topo_capture_stop         stops every capture (files are complete after)
 #   topo_cleanup              kills every process and deletes every
 #                             namespace this topology made; safe to call
