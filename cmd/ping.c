@@ -445,8 +445,8 @@ struct ping_target {
 	uint16_t sport;            /* --tcp source port */
 	uint32_t ntx;              /* probes sent; the last one's number */
 	uint32_t pending;          /* in the probe table, unanswered */
+	uint32_t max_pending;      /* iputils' "pipe" */
 	bool done;                 /* sent all it will send */
-	double ewma_ms;            /* iputils' smoothed rtt for SIGQUIT */
 	struct stats st;
 	uint64_t answered[PING_SEQ_SPACE / 64];
 	struct ping_sent ring[PING_RING];
@@ -816,6 +816,10 @@ static int ping_open_family(struct ping_run *r, int family,
 		    ping_set_filter(s->fd, family) < 0)
 			return ping_errf(err, errlen, "ICMP filter: %s",
 					 strerror(errno));
+		if (s->kind == SOCK_ICMP_DGRAM &&
+		    sock_enable_recverr(s->fd, family) < 0)
+			return ping_errf(err, errlen, "IP_RECVERR: %s",
+					 strerror(errno));
 	}
 	if (sock_enable_rx_info(s->fd, family) < 0)
 		return ping_errf(err, errlen, "rx timestamps: %s",
@@ -1025,8 +1029,8 @@ static void ping_record(struct ping_run *r, struct ping_target *t,
 		((struct ping_target *)old->user)->pending--;
 		probe_remove(&r->probes, old);
 	}
-	if (probe_add(&r->probes, p))
-		t->pending++;
+	if (probe_add(&r->probes, p) && ++t->pending > t->max_pending)
+		t->max_pending = t->pending;
 	slot->seq = p->seq;
 	slot->tx_real_ns = p->tx_real_ns;
 	slot->tx_mono_ns = p->tx_mono_ns;
@@ -1236,7 +1240,6 @@ static void ping_rtt_sample(struct ping_target *t, const struct ping_event *e)
 
 	if (e->rtt_ns < 0)
 		return;
-	t->ewma_ms = t->st.received <= 1 ? ms : t->ewma_ms * 7 / 8 + ms / 8;
 	if (t->rtts && e->seq >= 1 && e->seq <= t->run->c->count && !e->dup)
 		t->rtts[e->seq - 1] = (float)ms;
 }
@@ -1363,6 +1366,57 @@ static void ping_handle_packet(struct ping_run *r, const struct ping_sock *s,
 		ping_on_unmatched(r, &pp, &e);
 }
 
+/* Datagram ICMP sockets get ICMP errors on their error queue (raw ones
+ * get them as packets): the data is our echo request as we sent it, the
+ * name its destination, and the offender the router that answered. */
+static void ping_handle_errqueue(struct ping_run *r, const struct ping_sock *s)
+{
+	int i;
+
+	for (i = 0; i < PING_RX_BATCH; i++) {
+		struct pkt_parsed pp;
+		struct probe_fields f;
+		struct probe_match m;
+		struct ping_event e;
+		struct sock_rx rx;
+		ssize_t n = sock_recv(s->fd, r->rxbuf, sizeof(r->rxbuf),
+				      MSG_ERRQUEUE | MSG_DONTWAIT, &rx);
+
+		if (n < 0)
+			break;
+		if (!rx.ee.present || (rx.ee.origin != SO_EE_ORIGIN_ICMP &&
+				       rx.ee.origin != SO_EE_ORIGIN_ICMP6) ||
+		    pkt_parse_icmp(r->rxbuf, (size_t)n, s->family, NULL, NULL,
+				   &pp) < 0 ||
+		    pp.outer.l4 != PKT_L4_ICMP)
+			continue;
+		memset(&f, 0, sizeof(f));
+		f.proto = PKT_PROBE_ICMP;
+		pkt_addr_from_sockaddr((struct sockaddr *)&rx.from.ss, &f.dst);
+		f.icmp_id = pp.outer.icmp.id;
+		f.icmp_seq = pp.outer.icmp.seq;
+		memset(&m, 0, sizeof(m));
+		m.probe = probe_find(&r->probes, &f);
+		if (!m.probe)
+			continue;
+		m.kind = PROBE_REPLY_OTHER_ERROR;
+		m.icmp_type = rx.ee.type;
+		m.icmp_code = rx.ee.code;
+		memset(&e, 0, sizeof(e));
+		e.rx_mono_ns = loop_now_ns();
+		e.rx_real_ns = rx.kernel_ns ? rx.kernel_ns : sock_realtime_ns();
+		e.rtt_ns = -1;
+		e.ttl = rx.ttl;
+		e.bytes = (size_t)n;
+		if (rx.ee.offender.len)
+			pkt_addr_from_sockaddr(
+				(struct sockaddr *)&rx.ee.offender.ss, &e.from);
+		else
+			e.from = f.dst;
+		ping_on_answer(r, &m, &pp, &rx, &e);
+	}
+}
+
 static void ping_on_readable(struct loop *l, int fd, uint32_t events,
 			     void *arg)
 {
@@ -1372,7 +1426,8 @@ static void ping_on_readable(struct loop *l, int fd, uint32_t events,
 	int i;
 
 	(void)l;
-	(void)events;
+	if (events & EPOLLERR)
+		ping_handle_errqueue(r, s);
 	for (i = 0; i < PING_RX_BATCH; i++) {
 		ssize_t n = sock_recv(fd, r->rxbuf, sizeof(r->rxbuf),
 				      MSG_DONTWAIT, &rx);
@@ -1600,7 +1655,8 @@ static void ping_interim(struct ping_run *r)
 			fprintf(stderr,
 				", min/avg/ewma/max = %.3f/%.3f/%.3f/%.3f ms",
 				ping_ms(s.rtt_min_ns), s.rtt_avg_ns / 1e6,
-				t->ewma_ms, ping_ms(s.rtt_max_ns));
+				(double)s.ip_ewma_us / 1e3,
+				ping_ms(s.rtt_max_ns));
 		fputc('\n', stderr);
 	}
 }
@@ -1651,8 +1707,13 @@ static void ping_report_text(struct ping_run *r,
 
 	putchar('\n');
 	for (i = 0; i < r->nt; i++) {
+		struct stats_iputils_extra x = {
+			.pipe = (int)r->t[i].max_pending,
+			.ipg = r->c->flood || r->c->adaptive,
+		};
+
 		printf("--- %s ping statistics ---\n", r->t[i].name);
-		stats_render_iputils(stdout, &sums[i]);
+		stats_render_iputils_ex(stdout, &sums[i], &x);
 	}
 	if (r->nt > 1) {
 		putchar('\n');
