@@ -1036,7 +1036,7 @@ static void ping_record(struct ping_run *r, struct ping_target *t,
 	slot->tx_mono_ns = p->tx_mono_ns;
 	ping_setbit(t->answered, (uint16_t)p->seq, false);
 	stats_sent(&t->st, p->tx_mono_ns, bytes);
-	if (r->c->flood && r->text) {
+	if (r->c->flood && r->text && !r->c->quiet) {
 		putchar('.');
 		fflush(stdout);
 	}
@@ -1120,6 +1120,8 @@ static void ping_print_reply(struct ping_run *r, const struct ping_event *e)
 {
 	char who[NI_MAXHOST + 64], rtt[32];
 
+	if (r->c->quiet)
+		return;
 	if (r->c->flood && !e->problem) {
 		fputs("\b \b", stdout);
 		fflush(stdout);
@@ -1158,13 +1160,13 @@ static void ping_print_error(struct ping_run *r, const struct ping_event *e)
 {
 	char who[NI_MAXHOST + 64];
 
+	if (r->c->quiet)
+		return;
 	if (r->c->flood) {
 		fputs("\bE", stdout);
 		fflush(stdout);
 		return;
 	}
-	if (r->c->quiet)
-		return;
 	ping_stamp(r, e->rx_real_ns, e->rx_mono_ns);
 	printf("From %s icmp_seq=%u %s\n",
 	       ping_who(e->t, &e->from, who, sizeof(who)),
@@ -1435,8 +1437,13 @@ static void ping_on_readable(struct loop *l, int fd, uint32_t events,
 		if (n < 0)
 			break;
 		ping_handle_packet(r, s, (size_t)n, &rx);
+		/* Flood: the next probe goes out at once, and on loopback
+		 * its reply is often queued before the next read, which then
+		 * needs no wait in epoll. */
+		ping_send_next_now(r);
+		if (r->stopped)
+			break;
 	}
-	ping_send_next_now(r);
 	ping_check_finish(r);
 }
 
