@@ -1503,12 +1503,44 @@ static bool ping_all_done(struct ping_run *r)
 	return true;
 }
 
+static void ping_on_linger(struct loop *l, void *arg)
+{
+	(void)l;
+	ping_stop(arg);
+}
+
+/* After the last probe, as iputils: wait -W when it was given; else twice
+ * the largest rtt (at least 1 ms) for a target that answered before, and
+ * 10 s for one that never did. The run ends when the longest is over or
+ * nothing is pending any more. */
+static void ping_arm_linger(struct ping_run *r)
+{
+	int64_t end = 0, now = loop_now_ns();
+	size_t i;
+
+	for (i = 0; i < r->nt; i++) {
+		const struct ping_target *t = &r->t[i];
+		int64_t wait = (int64_t)(r->c->timeout * 1e9);
+
+		if (!r->c->timeout_given && t->st.received > 0) {
+			wait = 2 * t->st.rtt_max_ns;
+			if (wait < 1000000)
+				wait = 1000000;
+		}
+		if (now + wait > end)
+			end = now + wait;
+	}
+	loop_timer_at(&r->loop, end, ping_on_linger, r);
+}
+
 static void ping_check_finish(struct ping_run *r)
 {
 	size_t i;
 
-	if (!r->sending_done && ping_all_done(r))
+	if (!r->sending_done && ping_all_done(r)) {
 		r->sending_done = true;
+		ping_arm_linger(r);
+	}
 	if (!r->sending_done)
 		return;
 	for (i = 0; i < r->nt; i++)
@@ -1548,7 +1580,6 @@ static void ping_send_step(struct ping_run *r)
 		}
 	}
 	if (ping_all_done(r)) {
-		r->sending_done = true;
 		ping_check_finish(r);
 		return;
 	}
@@ -2007,6 +2038,9 @@ static int ping_run_all(struct ping_run *r, char *err, size_t errlen)
 		ping_errf(err, errlen, "event loop: %s", strerror(errno));
 		return 2;
 	}
+	/* What is still waiting got no answer in time. */
+	probe_expire(&r->probes, INT64_MAX, ping_on_expired, r);
+	ping_expire_conns(r, INT64_MAX);
 	if (r->c->flood && r->text)
 		fflush(stdout);
 	return ping_report(r);
