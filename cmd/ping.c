@@ -872,6 +872,47 @@ static int ping_open_family(struct ping_run *r, int family,
 	return 0;
 }
 
+/* The kernel's flow label lease request (linux/in6.h, which cannot be
+ * included next to netinet/in.h). */
+struct ping_flowlabel_req {
+	struct in6_addr flr_dst;
+	uint32_t flr_label; /* network order */
+	uint8_t flr_action, flr_share;
+	uint16_t flr_flags, flr_expires, flr_linger;
+	uint32_t flr_pad;
+};
+
+#define PING_IPV6_FLOWLABEL_MGR 32
+#define PING_IPV6_FLOWINFO_SEND 33
+#define PING_IPV6_FL_A_GET 0
+#define PING_IPV6_FL_F_CREATE 1
+#define PING_IPV6_FL_S_EXCL 1
+
+/* -F: Linux sends a flow label only under a lease for the destination;
+ * take one, then label the destination address with it. */
+static int ping_flowlabel(const struct ping_conf *c, int fd,
+			  struct ping_target *t, char *err, size_t errlen)
+{
+	struct ping_flowlabel_req fr;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&t->addr.ss;
+
+	memset(&fr, 0, sizeof(fr));
+	memcpy(&fr.flr_dst, &s6->sin6_addr, sizeof(fr.flr_dst));
+	fr.flr_label = htonl((uint32_t)c->flowlabel & 0xfffff);
+	fr.flr_action = PING_IPV6_FL_A_GET;
+	fr.flr_flags = PING_IPV6_FL_F_CREATE;
+	fr.flr_share = PING_IPV6_FL_S_EXCL;
+	if (setsockopt(fd, IPPROTO_IPV6, PING_IPV6_FLOWLABEL_MGR, &fr,
+		       sizeof(fr)) < 0)
+		return ping_errf(err, errlen, "-F: cannot lease the label: %s",
+				 strerror(errno));
+	if (ping_setopt(fd, IPPROTO_IPV6, PING_IPV6_FLOWINFO_SEND, 1, "-F",
+			err, errlen) < 0)
+		return -1;
+	s6->sin6_flowinfo = fr.flr_label;
+	return 0;
+}
+
 /* Opens what the targets need, before privileges go. */
 static int ping_open_sockets(struct ping_run *r, char *err, size_t errlen)
 {
@@ -888,6 +929,9 @@ static int ping_open_sockets(struct ping_run *r, char *err, size_t errlen)
 			return -1;
 		t->fd = s->fd;
 		t->kind = s->kind;
+		if (r->c->flowlabel >= 0 && t->family == AF_INET6 &&
+		    ping_flowlabel(r->c, s->fd, t, err, errlen) < 0)
+			return -1;
 	}
 	return 0;
 }
