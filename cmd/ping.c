@@ -400,10 +400,6 @@ static int ping_conf_check(struct ping_conf *c, bool privileged, char *err,
 				 "--json and --check exclude each other");
 	if (c->flowlabel >= 0 && c->family == AF_INET)
 		return ping_errf(err, errlen, "-F: flow labels are IPv6 only");
-	if (c->mode == PING_TCP && c->family == AF_INET6)
-		return ping_errf(err, errlen,
-				 "--tcp works over IPv4 only so far: use "
-				 "--tcp-connect for IPv6");
 	if (c->ident >= 0 && c->mode != PING_ICMP)
 		return ping_errf(err, errlen, "-e: ICMP echo only");
 	return 0;
@@ -454,6 +450,7 @@ struct ping_sock {
 	int fd;
 	enum sock_icmp_kind kind;
 	int family;
+	bool tcp;    /* a raw TCP socket (--tcp), not ICMP */
 };
 
 /* A probe with its own socket (--tcp-connect, --udp). */
@@ -650,11 +647,6 @@ static int ping_resolve(struct ping_run *r, char *err, size_t errlen)
 			getnameinfo((struct sockaddr *)&t->addr.ss,
 				    t->addr.len, t->rname, sizeof(t->rname),
 				    NULL, 0, NI_NAMEREQD);
-		if (c->mode == PING_TCP && t->family == AF_INET6)
-			return ping_errf(err, errlen,
-					 "%s: --tcp works over IPv4 only so "
-					 "far: use --tcp-connect for IPv6",
-					 t->name);
 		if (!c->broadcast && ping_is_broadcast(t))
 			return ping_errf(err, errlen,
 					 "%s is a broadcast address: give -b "
@@ -800,6 +792,7 @@ static int ping_open_family(struct ping_run *r, int family,
 					 "root or give CAP_NET_RAW (%s)",
 					 strerror(errno));
 		s->kind = SOCK_ICMP_RAW;
+		s->tcp = true;
 		if (ping_open_errsock(r, family, err, errlen) < 0)
 			return -1;
 	} else {
@@ -1377,10 +1370,13 @@ static int ping_parse_rx(const struct ping_sock *s, const uint8_t *buf,
 	struct pkt_addr from;
 
 	/* Raw IPv4 sockets hand over the IP header; datagram sockets and
-	 * raw ICMPv6 sockets start at the ICMP header. */
+	 * raw IPv6 sockets start at the ICMP (or TCP) header. */
 	if (s->family == AF_INET && s->kind == SOCK_ICMP_RAW)
 		return pkt_parse(buf, n, pp);
 	pkt_addr_from_sockaddr((const struct sockaddr *)&rx->from.ss, &from);
+	if (s->tcp)
+		return pkt_parse_l4(buf, n, s->family, IPPROTO_TCP, &from,
+				    NULL, pp);
 	return pkt_parse_icmp(buf, n, s->family, &from, NULL, pp);
 }
 
