@@ -1970,8 +1970,11 @@ static int ping_setup(struct ping_run *r, char *err, size_t errlen)
 	pc.capacity = (size_t)outstanding * r->nt + (size_t)c->preload * r->nt;
 	if (pc.capacity > (size_t)1 << 20)
 		pc.capacity = (size_t)1 << 20;
-	pc.icmp_ignore_id = r->socks[0].kind == SOCK_ICMP_DGRAM ||
-			    r->socks[1].kind == SOCK_ICMP_DGRAM;
+	/* Only datagram sockets let the kernel choose (and check) the id;
+	 * raw sockets see everyone's replies, so the id must match. */
+	pc.icmp_ignore_id =
+		(r->socks[0].fd >= 0 && r->socks[0].kind == SOCK_ICMP_DGRAM) ||
+		(r->socks[1].fd >= 0 && r->socks[1].kind == SOCK_ICMP_DGRAM);
 	if (c->mode == PING_TCP_CONNECT || c->mode == PING_UDP) {
 		/* Each probe holds a descriptor until it is answered. */
 		r->nconns = pc.capacity < 512 ? pc.capacity : 512;
