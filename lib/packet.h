@@ -251,6 +251,16 @@ int pkt_parse_icmp(const uint8_t *buf, size_t len, int family,
 		   struct pkt_parsed *out);
 
 /*
+ * Parses a UDP or TCP segment (proto IPPROTO_UDP/IPPROTO_TCP) without an
+ * IP header: what raw IPv6 TCP/UDP sockets return. src/dst (may be NULL)
+ * fill out->outer.ip (version stays 0) and, when both are set, let the
+ * checksum be verified. Returns 0 or PKT_ERR_*.
+ */
+int pkt_parse_l4(const uint8_t *buf, size_t len, int family, uint8_t proto,
+		 const struct pkt_addr *src, const struct pkt_addr *dst,
+		 struct pkt_parsed *out);
+
+/*
  * Skips a pcap link-layer header (DLT_EN10MB with VLAN tags, DLT_LINUX_SLL,
  * DLT_LINUX_SLL2, DLT_NULL, DLT_RAW, DLT_IPV4/IPV6) and parses the IP
  * packet. Returns 0 or PKT_ERR_* (PKT_ERR_LINK for non-IP frames).
