@@ -116,7 +116,7 @@ static const char *const all_fixtures[] = {
 	"nping_udp_low", "nping_udp_normal", "nping_udp_high",
 	"nping_icmp_low", "nping_icmp_normal", "nping_icmp_high",
 	"nping_udp_short", "nping_icmptypes", "nping_icmptypes_high",
-	"ping4", "ping6", "traceroute4", "traceroute6",
+	"ping4", "ping6", "traceroute4", "traceroute6", "ping_errors",
 	"nep_a_udp_public", "nep_b_tcp_nat_opensesame",
 	"nep_b_tcp_nat_opensesame_clientside", "nep_c_icmp_nocrypto",
 	"nep_e2_ipv6_tcp_bpf", "nep_h_udp_payload_zeroed",
@@ -1127,6 +1127,51 @@ UNIT_TEST(test_ping_texts)
 	CHECK_STR(pkt_icmp_name(false, 77, 0), "Unknown type");
 }
 
+/*
+ * ICMP errors a router (namespace chain, nftables reject, small MTU, no
+ * ARP answer) sent to iputils ping: our text for each is what ping
+ * printed, and every line ping printed comes from one of them.
+ */
+UNIT_TEST(test_ping_texts_captured)
+{
+	struct capture c;
+	struct lines l;
+	bool seen[MAX_LINES];
+	size_t i, j, errors = 0;
+
+	if (load_pcap("ping_errors", &c) || load_lines("ping_errors", &l)) {
+		CHECK(!"fixture missing");
+		return;
+	}
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < c.n; i++) {
+		struct pkt_parsed p;
+		char s[128];
+
+		if (pkt_parse_link(c.pkt[i], c.len[i], c.dlt, &p) ||
+		    p.outer.l4 != PKT_L4_ICMP ||
+		    !pkt_icmp_is_error(p.outer.icmp.v6, p.outer.icmp.type))
+			continue;
+		errors++;
+		pkt_icmp_ping_format(&p.outer.icmp, s, sizeof(s));
+		for (j = 0; j < l.n; j++)
+			if (strcmp(s, l.s[j]) == 0)
+				break;
+		if (j == l.n)
+			unit_failf(u, __FILE__, __LINE__,
+				   "type %u code %u: ours \"%s\" not printed by ping",
+				   p.outer.icmp.type, p.outer.icmp.code, s);
+		else
+			seen[j] = true;
+	}
+	for (j = 0; j < l.n; j++)
+		CHECK(seen[j]);
+	CHECK(errors >= 17);
+	CHECK_EQ(l.n, 17);
+	free_lines(&l);
+	free_pcap(&c);
+}
+
 UNIT_TEST(test_addr_helpers)
 {
 	struct pkt_addr a, b;
@@ -1156,4 +1201,5 @@ UNIT_MAIN(UNIT_CASE(test_checksum_rfc1071), UNIT_CASE(test_checksum_captured),
 	  UNIT_CASE(test_truncated_every_length), UNIT_CASE(test_dgram_icmp),
 	  UNIT_CASE(test_corrupted_fields), UNIT_CASE(test_strerror),
 	  UNIT_CASE(test_builder_space), UNIT_CASE(test_link_layers),
-	  UNIT_CASE(test_ping_texts), UNIT_CASE(test_addr_helpers))
+	  UNIT_CASE(test_ping_texts), UNIT_CASE(test_ping_texts_captured),
+	  UNIT_CASE(test_addr_helpers))
