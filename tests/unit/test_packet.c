@@ -117,6 +117,7 @@ static const char *const all_fixtures[] = {
 	"nping_icmp_low", "nping_icmp_normal", "nping_icmp_high",
 	"nping_udp_short", "nping_icmptypes", "nping_icmptypes_high",
 	"ping4", "ping6", "traceroute4", "traceroute6", "ping_errors",
+	"trace_chain",
 	"nep_a_udp_public", "nep_b_tcp_nat_opensesame",
 	"nep_b_tcp_nat_opensesame_clientside", "nep_c_icmp_nocrypto",
 	"nep_e2_ipv6_tcp_bpf", "nep_h_udp_payload_zeroed",
@@ -224,7 +225,10 @@ UNIT_TEST(test_rebuild_captured)
 			     : p.outer.l4 == PKT_L4_UDP ? p.outer.udp.checksum_ok
 			     : p.outer.l4 == PKT_L4_TCP ? p.outer.tcp.checksum_ok
 							: PKT_CKSUM_BAD;
-			if (ck != PKT_CKSUM_OK || p.outer.icmp.ext.present)
+			/* The builder writes no IPv6 extension headers (the
+			 * MLD reports the kernel sends carry hop-by-hop). */
+			if (ck != PKT_CKSUM_OK || p.outer.icmp.ext.present ||
+			    (p.outer.ip.version == 6 && p.outer.ip.hdr_len != 40))
 				continue;
 			n = pkt_build(&p.outer, NULL, 0, out, sizeof(out), NULL);
 			CHECK_EQ(n, p.outer.ip.total_len);

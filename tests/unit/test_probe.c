@@ -309,6 +309,59 @@ UNIT_TEST(test_match_captured)
 	       PROBE_REPLY_PORT_UNREACH, 2);
 }
 
+/*
+ * traceroute (UDP, -I, -T; v4 and v6) through two routers, one probe at a
+ * time: each answer matches the probe it answers, with the kind a trace
+ * needs (time exceeded from r1 and r2, then the server's answer) and the
+ * TTL the probe was sent with.
+ */
+UNIT_TEST(test_match_trace_chain)
+{
+	struct probe_table t;
+	struct capture c;
+	size_t i, kinds[PROBE_REPLY_OTHER_ERROR + 1] = { 0 };
+
+	if (load("trace_chain", &c)) {
+		CHECK(!"fixture missing");
+		return;
+	}
+	table(&t, 64, false, PROBE_UDP_PORTS);
+	for (i = 0; i < c.n; i++) {
+		const struct pkt_layer *o = &c.p[i].outer;
+		struct probe_match m;
+
+		if (is_probe(o)) {
+			struct probe p = probe_of(o);
+
+			CHECK(probe_add(&t, &p) != NULL);
+			continue;
+		}
+		/* the kernel's own MLD reports answer nothing */
+		if (o->l4 == PKT_L4_ICMP && o->icmp.v6 && o->icmp.type >= 130)
+			continue;
+		CHECK(probe_match(&t, &c.p[i], NULL, &m));
+		if (!m.probe)
+			continue;
+		kinds[m.kind]++;
+		if (m.kind == PROBE_REPLY_TTL_EXCEEDED) {
+			/* r1 answers TTL 1, r2 TTL 2; one hop left in the
+			 * quotation when it expired */
+			CHECK(m.probe->ttl == 1 || m.probe->ttl == 2);
+			CHECK_EQ(m.quoted_ttl, 1);
+		} else {
+			CHECK_EQ(m.probe->ttl, 3);
+		}
+		probe_remove(&t, m.probe);
+	}
+	CHECK_EQ(kinds[PROBE_REPLY_TTL_EXCEEDED], 12);
+	CHECK_EQ(kinds[PROBE_REPLY_PORT_UNREACH], 2);
+	CHECK_EQ(kinds[PROBE_REPLY_ECHO], 2);
+	CHECK_EQ(kinds[PROBE_REPLY_TCP_RST], 2);
+	CHECK_EQ(probe_count(&t), 0);
+	unload(&c);
+	probe_table_free(&t);
+}
+
 /* ------------------------------------------------------------ crafted */
 
 /* Builds our probe, then a router's ICMP error quoting its first `cut`
@@ -625,6 +678,7 @@ UNIT_TEST(test_match_icmp_errors)
 
 UNIT_MAIN(UNIT_CASE(test_table_basics), UNIT_CASE(test_table_random_model),
 	  UNIT_CASE(test_expire), UNIT_CASE(test_match_captured),
+	  UNIT_CASE(test_match_trace_chain),
 	  UNIT_CASE(test_match_paris_udp), UNIT_CASE(test_match_forged),
 	  UNIT_CASE(test_match_tcp), UNIT_CASE(test_match_dgram_echo),
 	  UNIT_CASE(test_match_icmp_errors))
