@@ -20,7 +20,7 @@
 static void table(struct probe_table *t, size_t cap, bool ignore_id,
 		  enum probe_udp_key k)
 {
-	struct probe_table_cfg c = { cap, ignore_id, k };
+	struct probe_table_cfg c = {cap, ignore_id, k};
 
 	if (probe_table_init(t, &c) != 0)
 		abort();
@@ -43,7 +43,7 @@ UNIT_TEST(test_table_basics)
 {
 	struct probe_table t;
 	struct probe p = icmp_probe("198.18.0.2", 7, 1), *a, *b, *c;
-	struct probe_table_cfg bad = { 0, false, PROBE_UDP_PORTS };
+	struct probe_table_cfg bad = {0, false, PROBE_UDP_PORTS};
 
 	CHECK_EQ(probe_table_init(&t, &bad), -1);
 	CHECK_EQ(errno, EINVAL);
@@ -115,8 +115,8 @@ UNIT_TEST(test_table_random_model)
 			errors++;
 	}
 	for (i = 0; i < KEYS; i++) {
-		struct probe p = icmp_probe("2001:2::7", (uint16_t)(i % 3),
-					    (uint16_t)i);
+		struct probe p =
+			icmp_probe("2001:2::7", (uint16_t)(i % 3), (uint16_t)i);
 
 		if ((probe_find(&t, &p.f) != NULL) != in[i])
 			errors++;
@@ -242,10 +242,14 @@ static struct probe probe_of(const struct pkt_layer *l)
 static bool is_probe(const struct pkt_layer *l)
 {
 	switch (l->l4) {
-	case PKT_L4_ICMP: return l->icmp.type == (l->icmp.v6 ? 128 : 8);
-	case PKT_L4_UDP: return true;
-	case PKT_L4_TCP: return l->tcp.flags == PKT_TCP_SYN;
-	default: return false;
+	case PKT_L4_ICMP:
+		return l->icmp.type == (l->icmp.v6 ? 128 : 8);
+	case PKT_L4_UDP:
+		return true;
+	case PKT_L4_TCP:
+		return l->tcp.flags == PKT_TCP_SYN;
+	default:
+		return false;
 	}
 }
 
@@ -319,7 +323,7 @@ UNIT_TEST(test_match_trace_chain)
 {
 	struct probe_table t;
 	struct capture c;
-	size_t i, kinds[PROBE_REPLY_OTHER_ERROR + 1] = { 0 };
+	size_t i, kinds[PROBE_REPLY_OTHER_ERROR + 1] = {0};
 
 	if (load("trace_chain", &c)) {
 		CHECK(!"fixture missing");
@@ -437,7 +441,8 @@ UNIT_TEST(test_match_paris_udp)
 
 		table(&t, 8, false, PROBE_UDP_CSUM);
 		for (k = 1; k <= 3; k++) {
-			struct pkt_probe pr = udp_probe(v, (uint16_t)(0x1000 * k));
+			struct pkt_probe pr =
+				udp_probe(v, (uint16_t)(0x1000 * k));
 			struct probe p = recorded(&pr);
 
 			p.seq = k;
@@ -445,7 +450,8 @@ UNIT_TEST(test_match_paris_udp)
 			CHECK(mine[k - 1] != NULL);
 		}
 		for (k = 3; k >= 1; k--) {
-			struct pkt_probe pr = udp_probe(v, (uint16_t)(0x1000 * k));
+			struct pkt_probe pr =
+				udp_probe(v, (uint16_t)(0x1000 * k));
 			struct pkt_parsed p;
 			struct probe_match m;
 			uint8_t buf[512];
@@ -637,15 +643,15 @@ UNIT_TEST(test_match_icmp_errors)
 		uint8_t type, code;
 		enum probe_reply kind;
 	} c[] = {
-		{ false, 11, 0, PROBE_REPLY_TTL_EXCEEDED },
-		{ false, 11, 1, PROBE_REPLY_OTHER_ERROR },
-		{ false, 3, 1, PROBE_REPLY_UNREACH },
-		{ false, 3, 4, PROBE_REPLY_TOO_BIG },
-		{ false, 12, 0, PROBE_REPLY_PARAM },
-		{ true, 3, 0, PROBE_REPLY_TTL_EXCEEDED },
-		{ true, 1, 3, PROBE_REPLY_UNREACH },
-		{ true, 2, 0, PROBE_REPLY_TOO_BIG },
-		{ true, 4, 0, PROBE_REPLY_PARAM },
+		{false, 11, 0, PROBE_REPLY_TTL_EXCEEDED},
+		{false, 11, 1, PROBE_REPLY_OTHER_ERROR},
+		{false, 3, 1, PROBE_REPLY_UNREACH},
+		{false, 3, 4, PROBE_REPLY_TOO_BIG},
+		{false, 12, 0, PROBE_REPLY_PARAM},
+		{true, 3, 0, PROBE_REPLY_TTL_EXCEEDED},
+		{true, 1, 3, PROBE_REPLY_UNREACH},
+		{true, 2, 0, PROBE_REPLY_TOO_BIG},
+		{true, 4, 0, PROBE_REPLY_PARAM},
 	};
 	size_t i;
 
@@ -678,7 +684,6 @@ UNIT_TEST(test_match_icmp_errors)
 
 UNIT_MAIN(UNIT_CASE(test_table_basics), UNIT_CASE(test_table_random_model),
 	  UNIT_CASE(test_expire), UNIT_CASE(test_match_captured),
-	  UNIT_CASE(test_match_trace_chain),
-	  UNIT_CASE(test_match_paris_udp), UNIT_CASE(test_match_forged),
-	  UNIT_CASE(test_match_tcp), UNIT_CASE(test_match_dgram_echo),
-	  UNIT_CASE(test_match_icmp_errors))
+	  UNIT_CASE(test_match_trace_chain), UNIT_CASE(test_match_paris_udp),
+	  UNIT_CASE(test_match_forged), UNIT_CASE(test_match_tcp),
+	  UNIT_CASE(test_match_dgram_echo), UNIT_CASE(test_match_icmp_errors))
