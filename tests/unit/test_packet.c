@@ -870,6 +870,38 @@ static void check_prefixes(struct unit *u, const uint8_t *pkt, size_t len)
 	}
 }
 
+/* The same for what a datagram socket returns: the ICMP message alone has
+ * no length field, so only a cut inside its 8-byte header is an error;
+ * a cut quotation still parses as far as it goes. */
+static void check_icmp_prefixes(struct unit *u, const uint8_t *pkt, size_t len)
+{
+	struct pkt_parsed whole;
+	const uint8_t *icmp;
+	size_t n, ilen;
+	int fam;
+
+	if (pkt_parse(pkt, len, &whole) || whole.outer.l4 != PKT_L4_ICMP)
+		return;
+	icmp = whole.outer.l4_start;
+	ilen = whole.outer.l4_len;
+	fam = whole.outer.icmp.v6 ? AF_INET6 : AF_INET;
+	for (n = 0; n <= ilen; n++) {
+		uint8_t *c = malloc(n ? n : 1);
+		struct pkt_parsed p;
+		char s[512];
+		int err;
+
+		memcpy(c, icmp, n);
+		err = pkt_parse_icmp(c, n, fam, &whole.outer.ip.src,
+				     &whole.outer.ip.dst, &p);
+		CHECK_EQ(err == 0, n >= 8);
+		if (err == 0 && n == ilen)
+			CHECK_EQ(p.outer.icmp.checksum_ok, PKT_CKSUM_OK);
+		pkt_summary(&p, PKT_DETAIL_NORMAL, s, sizeof(s));
+		free(c);
+	}
+}
+
 UNIT_TEST(test_truncated_every_length)
 {
 	struct capture c;
@@ -884,6 +916,7 @@ UNIT_TEST(test_truncated_every_length)
 			size_t off = link_hdr(c.dlt);
 
 			check_prefixes(u, c.pkt[i] + off, c.len[i] - off);
+			check_icmp_prefixes(u, c.pkt[i] + off, c.len[i] - off);
 		}
 		free_pcap(&c);
 	}
