@@ -1358,26 +1358,43 @@ static void ping_on_unmatched(struct ping_run *r, const struct pkt_parsed *pp,
 			e->rtt_ns = -1;
 		stats_dup(&t->st, e->rx_mono_ns, e->rtt_ns,
 			  ping_wire_bytes(t, e->bytes));
+		ping_verbose(r, "RCVD", pp);
 		ping_emit(r, e);
 		return;
 	}
 }
 
-static int ping_parse_rx(const struct ping_sock *s, const uint8_t *buf,
-			 size_t n, const struct sock_rx *rx,
-			 struct pkt_parsed *pp)
+/* Our own address towards the sender, when the sender is a target: the
+ * other half of the IPv6 pseudo-header (raw IPv6 sockets give no IP
+ * header), so the checksum can be verified. */
+static const struct pkt_addr *ping_local_for(const struct ping_run *r,
+					     const struct pkt_addr *from)
+{
+	size_t i;
+
+	for (i = 0; i < r->nt; i++)
+		if (pkt_addr_eq(&r->t[i].paddr, from))
+			return &r->t[i].psrc;
+	return NULL;
+}
+
+static int ping_parse_rx(const struct ping_run *r, const struct ping_sock *s,
+			 const uint8_t *buf, size_t n,
+			 const struct sock_rx *rx, struct pkt_parsed *pp)
 {
 	struct pkt_addr from;
+	const struct pkt_addr *local;
 
 	/* Raw IPv4 sockets hand over the IP header; datagram sockets and
 	 * raw IPv6 sockets start at the ICMP (or TCP) header. */
 	if (s->family == AF_INET && s->kind == SOCK_ICMP_RAW)
 		return pkt_parse(buf, n, pp);
 	pkt_addr_from_sockaddr((const struct sockaddr *)&rx->from.ss, &from);
+	local = ping_local_for(r, &from);
 	if (s->tcp)
 		return pkt_parse_l4(buf, n, s->family, IPPROTO_TCP, &from,
-				    NULL, pp);
-	return pkt_parse_icmp(buf, n, s->family, &from, NULL, pp);
+				    local, pp);
+	return pkt_parse_icmp(buf, n, s->family, &from, local, pp);
 }
 
 static void ping_handle_packet(struct ping_run *r, const struct ping_sock *s,
@@ -1387,7 +1404,7 @@ static void ping_handle_packet(struct ping_run *r, const struct ping_sock *s,
 	struct probe_match m;
 	struct ping_event e;
 
-	if (ping_parse_rx(s, r->rxbuf, n, rx, &pp) < 0)
+	if (ping_parse_rx(r, s, r->rxbuf, n, rx, &pp) < 0)
 		return;
 	memset(&e, 0, sizeof(e));
 	e.rx_mono_ns = loop_now_ns();
@@ -1396,11 +1413,12 @@ static void ping_handle_packet(struct ping_run *r, const struct ping_sock *s,
 	pkt_addr_from_sockaddr((const struct sockaddr *)&rx->from.ss, &e.from);
 	e.ttl = pp.outer.ip.version ? pp.outer.ip.ttl : rx->ttl;
 	e.bytes = pp.outer.l4_len;
-	ping_verbose(r, "RCVD", &pp);
-	if (probe_match(&r->probes, &pp, &e.from, &m))
+	if (probe_match(&r->probes, &pp, &e.from, &m)) {
+		ping_verbose(r, "RCVD", &pp);
 		ping_on_answer(r, &m, &pp, rx, &e);
-	else
+	} else {
 		ping_on_unmatched(r, &pp, &e);
+	}
 }
 
 /* Datagram ICMP sockets get ICMP errors on their error queue (raw ones
@@ -2181,9 +2199,15 @@ static void ping_send_tcp(struct ping_run *r, struct ping_target *t)
 	if (r->c->verbose) {
 		struct pkt_parsed pp;
 
-		memset(&pp, 0, sizeof(pp));
-		pp.outer = l;
-		ping_verbose(r, "SENT", &pp);
+		/* The kernel writes the IP header; show what it will hold. */
+		if (pkt_parse_l4(r->txbuf, (size_t)len, t->family, IPPROTO_TCP,
+				 &t->psrc, &t->paddr, &pp) == 0) {
+			pp.outer.ip.ttl = p.ttl;
+			pp.outer.ip.total_len = (uint16_t)ping_wire_bytes(
+				t, (size_t)len);
+			pp.outer.ip.hdr_len = t->family == AF_INET6 ? 40 : 20;
+			ping_verbose(r, "SENT", &pp);
+		}
 	}
 	p.tx_real_ns = sock_realtime_ns();
 	p.tx_mono_ns = loop_now_ns();
