@@ -1866,9 +1866,28 @@ static int ping_write_metrics(struct ping_run *r,
 	return rc;
 }
 
+/* The host field of the Nagios line: the targets, comma-separated. */
+static const char *ping_check_host(const struct ping_run *r, char *buf,
+				   size_t len)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < r->nt && used + 1 < len; i++) {
+		int n = snprintf(buf + used, len - used, "%s%s", i ? "," : "",
+				 r->t[i].name);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
 /* Renders everything and returns the exit status. */
 static int ping_report(struct ping_run *r)
 {
+	char host[256];
 	struct stats_summary *sums = calloc(r->nt, sizeof(*sums));
 	struct stats all;
 	struct stats_summary total;
@@ -1890,8 +1909,8 @@ static int ping_report(struct ping_run *r)
 		ping_report_json(r, sums);
 	else if (r->c->check_given)
 		status = stats_render_nagios(stdout, "PING",
-					     r->nt == 1 ? r->t[0].name
-							: "targets",
+					     ping_check_host(r, host,
+							     sizeof(host)),
 					     &r->c->check, &total);
 	else
 		ping_report_text(r, sums, &total);
