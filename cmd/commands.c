@@ -11,11 +11,13 @@
 	int cmd_##sym##_main(int argc, char **argv);                         \
 	extern const struct opts_cmd cmd_##sym##_opts
 
+CMD_DECLARE(echo);
+
 /* One line per subcommand, in --help order. */
 const struct cmd_entry cmd_table[] = {
 	/* ping */
 	/* trace */
-	/* echo */
+	{ "echo", cmd_echo_main, &cmd_echo_opts, CMD_PRIV_NET },
 	/* nep-client */
 	/* nep-server */
 	/* shell */
