@@ -114,7 +114,10 @@ static int echo_srv_socket(const struct sock_addr *a, int type, char *err,
 	fd = socket(fam, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* TCP only: a restart must not wait out TIME_WAIT. On UDP the
+	 * option would let another socket share our port and its traffic. */
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	/* [::]:7 must not also take 0.0.0.0:7: each --listen is one
 	 * address, and the v4 rules see v4 sources as v4. */
 	if (fam == AF_INET6 &&
