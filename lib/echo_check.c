@@ -380,8 +380,13 @@ static void echo_refl_one(const struct sock_addr *dst, uint16_t src_port,
 	if (fd < 0)
 		return;
 	t->sent = len;
+	/* Two tries, as for the port probe: one lost datagram on the way
+	 * must not pass for a refusal. */
 	n = echo_udp_exchange(fd, msg, len, back, sizeof(back), ms, &st, ev,
 			      sizeof(ev));
+	if (n == -1)
+		n = echo_udp_exchange(fd, msg, len, back, sizeof(back), ms,
+				      &st, ev, sizeof(ev));
 	close(fd);
 	if (n == -2) {
 		t->answered = 0;

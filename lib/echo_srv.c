@@ -153,6 +153,7 @@ static size_t echo_srv_broadcasts(uint32_t *out, size_t cap)
 {
 	struct ifaddrs *ifa, *i;
 	size_t n = 0;
+	uint32_t b;
 
 	if (getifaddrs(&ifa) < 0)
 		return 0;
@@ -160,8 +161,13 @@ static size_t echo_srv_broadcasts(uint32_t *out, size_t cap)
 		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
 		    !(i->ifa_flags & IFF_BROADCAST) || !i->ifa_broadaddr)
 			continue;
-		out[n++] = ((struct sockaddr_in *)i->ifa_broadaddr)
-				   ->sin_addr.s_addr;
+		b = ((struct sockaddr_in *)i->ifa_broadaddr)->sin_addr.s_addr;
+		/* Without a "brd", getifaddrs reports the address itself
+		 * here: that is our unicast address, not a broadcast one. */
+		if (b == 0 ||
+		    b == ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr)
+			continue;
+		out[n++] = b;
 	}
 	freeifaddrs(ifa);
 	return n;

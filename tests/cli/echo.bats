@@ -27,7 +27,7 @@ start_server() {
 	local try
 	# A port someone else holds moves us on to another one.
 	for try in 1 2 3 4 5; do
-		"$ECHOLOT" echo --serve -P "$PORT" "$@" >"$OUT" 2>"$LOG" &
+		"$ECHOLOT" echo --serve -P "$PORT" "$@" >"$OUT" 2>"$LOG" 3>&- &
 		SRV=$!
 		for _ in $(seq 100); do
 			grep -q '^echolot echo: serving' "$LOG" && return 0
