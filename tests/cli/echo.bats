@@ -369,3 +369,15 @@ stop_server() {
 --check no-such-host.invalid|cannot resolve 'no-such-host.invalid'
 EOF
 }
+
+@test "man page: groff -man -ww is clean and every option of --help is in it" {
+	man=$BATS_TEST_DIRNAME/../../man/echolot-echo.1
+	run groff -man -ww -z "$man"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	opts=$("$ECHOLOT" echo --help | grep -oE '(^  -[a-zA-Z0-9]|--[a-z-]+)' | sed 's/^  //' | sort -u)
+	[ "$(wc -l <<<"$opts")" -ge 25 ]
+	while read -r o; do
+		grep -qF -- "$(sed 's/-/\\-/g' <<<"$o")" "$man" || { echo "not in the man page: $o"; false; }
+	done <<<"$opts"
+}
