@@ -125,7 +125,7 @@ static const struct opts_def echo_defs[] = {
 	  NULL, "serve: close TCP connections idle this long (default 60s)",
 	  0 },
 	{ O_TCP_BUFFER, 0, "tcp-buffer", OPTS_INT, "BYTES", 512, 16777216,
-	  NULL, "serve: bytes buffered per TCP connection (default 16384)", 0 },
+	  NULL, "serve: bytes buffered per TCP connection (default 65536)", 0 },
 	{ O_NO_TCP, 0, "no-tcp", OPTS_FLAG, NULL, 0, 0, NULL,
 	  "serve: UDP only", 0 },
 	{ O_NO_UDP, 0, "no-udp", OPTS_FLAG, NULL, 0, 0, NULL,

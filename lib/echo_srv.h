@@ -31,7 +31,7 @@
 #define ECHO_SRV_DEF_MAX_CONNS 256
 #define ECHO_SRV_DEF_MAX_CONNS_SOURCE 16
 #define ECHO_SRV_DEF_IDLE 60.0         /* seconds without progress */
-#define ECHO_SRV_DEF_TCP_BUFFER 16384  /* bytes per connection */
+#define ECHO_SRV_DEF_TCP_BUFFER 65536  /* bytes per connection */
 #define ECHO_SRV_DEF_SRC_SETS 1024     /* x4 sources remembered */
 #define ECHO_SRV_LOG_RATE 5.0          /* log lines/s */
 #define ECHO_SRV_LOG_BURST 20.0

@@ -200,8 +200,13 @@ stop_server() {
 	max=$(awk -v s="$start" -v e="$end" 'BEGIN {printf "%d", 20 + 10 * (e - s) + 1}')
 	[ "$got" -ge 20 ]
 	[ "$got" -le "$max" ]
+	# what the kernel delivered and was not answered, the bucket refused
 	c=$(counters)
-	[ "$(counter rate-source <<<"$c")" -ge $((500 - max)) ]
+	rx=$(counter received <<<"$c")
+	ec=$(counter echoed <<<"$(grep '^udp:' <<<"$c")")
+	[ "$rx" -ge 100 ]
+	[ "$ec" -eq "$got" ]
+	[ "$(counter rate-source <<<"$c")" -eq $((rx - ec)) ]
 }
 
 @test "the global cap holds for many sources together" {

@@ -114,6 +114,19 @@ EOF
 	jq -e '.reflector.rate_answered < .reflector.rate_sent' <<<"$output"
 }
 
+@test "--check over IPv6: our server refuses datagrams from ports 19, 53, 123 there too" {
+	serve_ours
+	run topo_exec client "$ECHOLOT" echo --check --json -6 -W 0.5 "$TOPO_SERVER6"
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .address <<<"$output")" = "$TOPO_SERVER6" ]
+	[ "$(jq -r '.ports[1].state' <<<"$output")" = open ]
+	[ "$(jq -r '.reflector.from_port_53.answered' <<<"$output")" = false ]
+	[ "$(jq -r '.reflector.big_datagram.answered' <<<"$output")" = false ]
+	[ "$(jq -r '.ports[3].evidence' <<<"$output")" = "ICMPv6 port unreachable" ]
+	kill -USR1 "$SRV_PID"; sleep 0.2
+	grep -q 'service-port 3 ' "$SRV_LOG"
+}
+
 @test "--check with nothing listening: closed, with the reset and the ICMP error; exit 0" {
 	run topo_exec client "$ECHOLOT" echo --check -W 0.5 "$TOPO_SERVER4"
 	[ "$status" -eq 0 ]
