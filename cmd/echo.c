@@ -656,8 +656,6 @@ static int echo_client(struct echo_opts *o)
 		echo_client_json(&ctx, &c->res, &sum, rc);
 	else
 		echo_client_text(&ctx, &c->res, &sum);
-	if (c->res.error && !o->json)
-		fflush(stdout);
 	loop_free(&l);
 	free(c);
 	return fflush(stdout) == 0 ? rc : 2;

@@ -374,14 +374,12 @@ static void echo_cli_udp_icmp(struct echo_cli *c, int err, int64_t now)
  * byte for byte (patterned payloads are all alike, so the oldest), else a
  * duplicate of an answered one, else it is garbled. */
 static void echo_cli_udp_match(struct echo_cli *c, const uint8_t *b,
-			       size_t n, int64_t rtt_of_head_ns,
-			       const struct sock_rx *rx, int64_t now)
+			       size_t n, const struct sock_rx *rx, int64_t now)
 {
 	uint64_t s, first_open = c->next_seq;
 	struct echo_cli_req *dup = NULL;
 	uint8_t want = 0;
 
-	(void)rtt_of_head_ns;
 	for (s = echo_cli_head(c); s < c->next_seq; s++) {
 		struct echo_cli_req *r = echo_cli_req(c, s);
 		bool same = n == c->cfg.size &&
@@ -450,7 +448,7 @@ static void echo_cli_udp_read(struct echo_cli *c)
 			continue;
 		}
 		c->res.st.last_recv_ns = now;
-		echo_cli_udp_match(c, c->buf, (size_t)n, 0, &rx, now);
+		echo_cli_udp_match(c, c->buf, (size_t)n, &rx, now);
 	}
 }
 
