@@ -203,10 +203,10 @@ topo__link() {
 	EOF
 }
 
-# Adds the routes for link k's subnet (v4 and v6) in namespace ns via gw
-# (given as a link index and side) on dev.
+# Prints the routes (ip -batch) for link k's subnet, v4 and v6, via the
+# gateway on link gwk, side gws, out of dev.
 topo__route() {
-	local ns=$1 k=$2 gwk=$3 gws=$4 dev=$5
+	local k=$1 gwk=$2 gws=$3 dev=$4
 	printf 'route add 198.18.%d.0/24 via %s dev %s\n' "$k" "$(topo__addr "$gwk" "$gws" 4)" "$dev"
 	printf 'route add 2001:2:0:%x::/64 via %s dev %s\n' "$k" "$(topo__addr "$gwk" "$gws" 6)" "$dev"
 }
@@ -225,28 +225,28 @@ topo__router_routes() {
 	for ((k = 0; k <= TOPO_N; k++)); do
 		[ "$k" -eq $((n - 1)) ] || [ "$k" -eq "$n" ] && continue
 		if [ "$k" -lt $((n - 1)) ]; then
-			topo__route "" "$k" $((n - 1)) 1 toclient
+			topo__route "$k" $((n - 1)) 1 toclient
 		elif [ "$e" -gt 0 ] && [ "$n" -eq "$e" ]; then
 			topo__multiroute "$k" "$n"
 		else
-			topo__route "" "$k" "$n" 2 toserver
+			topo__route "$k" "$n" 2 toserver
 		fi
 	done
 	[ "$e" -gt 0 ] || return 0
 	# alt links 200 (rE - r(E+1)b) and 201 (r(E+1)b - node E+2)
 	if [ "$n" -lt "$e" ]; then
-		topo__route "" 200 "$n" 2 toserver
-		topo__route "" 201 "$n" 2 toserver
+		topo__route 200 "$n" 2 toserver
+		topo__route 201 "$n" 2 toserver
 	elif [ "$n" -eq "$e" ]; then
-		topo__route "" 201 200 2 toserver2
+		topo__route 201 200 2 toserver2
 	elif [ "$n" -eq $((e + 1)) ]; then
-		topo__route "" 200 $((n - 1)) 1 toclient
-		topo__route "" 201 "$n" 2 toserver
+		topo__route 200 $((n - 1)) 1 toclient
+		topo__route 201 "$n" 2 toserver
 	elif [ "$n" -eq $((e + 2)) ]; then
-		topo__route "" 200 201 1 toclient2
+		topo__route 200 201 1 toclient2
 	else
-		topo__route "" 200 $((n - 1)) 1 toclient
-		topo__route "" 201 $((n - 1)) 1 toclient
+		topo__route 200 $((n - 1)) 1 toclient
+		topo__route 201 $((n - 1)) 1 toclient
 	fi
 }
 
@@ -254,9 +254,9 @@ topo__alt_routes() { # routes of r(E+1)b
 	local e=$1 k
 	for ((k = 0; k <= TOPO_N; k++)); do
 		if [ "$k" -le "$e" ]; then
-			topo__route "" "$k" 200 1 toclient
+			topo__route "$k" 200 1 toclient
 		else
-			topo__route "" "$k" 201 2 toserver
+			topo__route "$k" 201 2 toserver
 		fi
 	done
 }
