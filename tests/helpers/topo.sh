@@ -46,6 +46,9 @@
 #                      to S (both directions).
 #     --dscp I:V[:DIR] router I rewrites the DSCP of forwarded packets to V
 #                      (0-63). DIR default up.
+#     --mtu I:M        the link after router I (towards the server) has MTU
+#                      M (1280-1500): router I answers bigger DF packets
+#                      with "fragmentation needed" / "packet too big".
 #     --silent I       router I sends no ICMP errors (time exceeded,
 #                      unreachable, parameter problem; v4 and v6): a
 #                      "* * *" hop. It still forwards and answers echo.
@@ -374,6 +377,14 @@ topo__apply() {
 			add rule inet echolot_topo fwd_mangle tcp flags & (syn|rst) == syn tcp option maxseg size > $a tcp option maxseg size set $a
 		EOF
 		;;
+	--mtu)
+		[[ $a =~ ^[0-9]+$ ]] && [ "$a" -ge 1280 ] && [ "$a" -le 1500 ] || { topo__die "--mtu $val: MTU 1280-1500"; return 1; }
+		[ "$mode" = check ] && return 0
+		# both ends of router I's server-side link: I sends the errors
+		ip -n "$(topo_ns "r$i")" link set toserver mtu "$a" &&
+		ip -n "$TOPO_PREFIX-$(topo__node_name $((i + 1)))" link set toclient mtu "$a" ||
+			{ topo__die "--mtu $val failed"; return 1; }
+		;;
 	--silent)
 		[ "$mode" = check ] && return 0
 		topo__nft "$i" <<-'EOF'
@@ -415,7 +426,7 @@ topo_up() {
 	local opts=() ecmp=0 ratelimit=set n k ns
 	while [ $# -gt 0 ]; do
 		case $1 in
-		--nat | --loss | --delay | --mss | --dscp | --silent)
+		--nat | --loss | --delay | --mss | --dscp | --silent | --mtu)
 			[ $# -ge 2 ] || { topo__die "$1 needs a value"; return 2; }
 			opts+=("$1" "$2"); shift 2 ;;
 		--ecmp)
