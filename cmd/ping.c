@@ -75,7 +75,7 @@ static const struct opts_def ping_defs[] = {
 	  "allow pinging a broadcast address", 0 },
 	{ PO_STICKY, 'B', "sticky-source", OPTS_FLAG, NULL, 0, 0, NULL,
 	  "keep the source address chosen at start", 0 },
-	{ PO_COUNT, 'c', "count", OPTS_INT, "COUNT", 1, 1e12, NULL,
+	{ PO_COUNT, 'c', "count", OPTS_INT, "COUNT", 1, 1e9, NULL,
 	  "stop after sending COUNT probes per target", 0 },
 	{ PO_RTTLIST, 'C', "rtt-list", OPTS_INT, "COUNT", 1, 1e6, NULL,
 	  "like -c, then list every rtt per target (fping -C)", 0 },
