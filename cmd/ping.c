@@ -1756,7 +1756,9 @@ static void ping_on_deadline(struct loop *l, void *arg)
 
 /* ------------------------------------------------------------ report */
 
-/* SIGQUIT: iputils' interim line per target, to stderr, and go on. */
+/* SIGQUIT: iputils' interim line per target, to stderr, and go on.
+ * (A two-thread flood shows the main thread's half: the lane's counters
+ * are its own thread's until it is joined.) */
 static void ping_interim(struct ping_run *r)
 {
 	size_t i;
