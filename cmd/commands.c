@@ -11,11 +11,16 @@
 	int cmd_##sym##_main(int argc, char **argv);                         \
 	extern const struct opts_cmd cmd_##sym##_opts
 
+CMD_DECLARE(ping);
+/* trace */
 CMD_DECLARE(echo);
+/* nep-client */
+/* nep-server */
+/* shell */
 
 /* One line per subcommand, in --help order. */
 const struct cmd_entry cmd_table[] = {
-	/* ping */
+	{ "ping", cmd_ping_main, &cmd_ping_opts, CMD_PRIV_NET },
 	/* trace */
 	{ "echo", cmd_echo_main, &cmd_echo_opts, CMD_PRIV_NET },
 	/* nep-client */
