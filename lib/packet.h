@@ -134,6 +134,8 @@ struct pkt_icmp_ext {
 	size_t n_mpls;
 	struct pkt_mpls mpls[PKT_MPLS_MAX];
 	size_t n_objects; /* every object seen, MPLS or not */
+	int err;          /* 0, or PKT_ERR_ICMP_EXT: objects malformed (the
+			   * ones before the bad one are kept) */
 };
 
 struct pkt_icmp {
@@ -331,12 +333,17 @@ int pkt_build_echo(int family, uint16_t id, uint16_t seq,
 
 /* How much a summary shows, as nping's verbosity levels do. */
 enum pkt_detail {
-	PKT_DETAIL_LOW,    /* nping -v-1 ... default for SENT/RCVD lines:
-			    * "UDP a:53 > b:40125 ttl=64 id=1 iplen=28" */
-	PKT_DETAIL_NORMAL, /* nping's echo mode / -v1:
-			    * "UDP a:53 > b:40125 IP [ttl=64 id=1 iplen=28 ]"
-			    * and bracketed ICMP/TCP layers */
-	PKT_DETAIL_HIGH    /* nping -v2/-v3: more IP and L4 fields */
+	PKT_DETAIL_LOW,    /* nping's default (0.7.93):
+			    * "UDP a:53 > b:40125 ttl=64 id=1 iplen=28 " */
+	PKT_DETAIL_NORMAL, /* nping -v: bracketed layers with checksums,
+			    * "UDP [a:53 > b:40125 csum=0x0172] IP [ttl=64
+			    * id=1 proto=17 csum=0x7240 iplen=28 ]" */
+	PKT_DETAIL_HIGH,   /* nping -vv: every header field */
+	PKT_DETAIL_NEP     /* nping 7.99 echo mode (SENT/CAPT/RCVD of
+			    * --echo-client): "UDP a:53 > b:40125 IP [ttl=64
+			    * id=1 iplen=28 ]", "TCP [a:1 > b:80 S seq=1
+			    * win=0] IP [...]", v6 "IP [hopl=64 flow=..
+			    * payloadlen=20]" */
 };
 
 /*
@@ -359,7 +366,22 @@ const char *pkt_icmp_name(bool v6, uint8_t type, uint8_t code);
 
 /* iputils ping's text for an ICMP error ("Time to live exceeded",
  * "Destination Host Unreachable", "Destination Port Unreachable", ...);
- * never NULL. */
+ * never NULL. Texts that carry a number (mtu, pointer, bad code) come
+ * without it: use pkt_icmp_ping_format for the full text. */
 const char *pkt_icmp_ping_text(bool v6, uint8_t type, uint8_t code);
+
+/* iputils ping's full text for a parsed ICMP message, numbers included
+ * ("Frag needed and DF set (mtu = 1400)", "Packet too big: mtu=1280",
+ * "Dest Unreachable, Bad Code: 99"). snprintf-style return value. */
+int pkt_icmp_ping_format(const struct pkt_icmp *icmp, char *buf, size_t cap);
+
+/*
+ * Writes an RFC 4884 extension structure holding one RFC 4950 MPLS label
+ * stack object (ext->mpls[0..n_mpls-1]; n_mpls 0 writes no object), with
+ * its checksum. Append it to a quotation padded to 128 bytes and set the
+ * ICMP length field. Returns the length or PKT_ERR_SPACE/INVAL.
+ */
+int pkt_build_icmp_ext(const struct pkt_icmp_ext *ext, uint8_t *buf,
+		       size_t cap, size_t *needed);
 
 #endif
