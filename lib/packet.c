@@ -825,10 +825,16 @@ static int space(size_t want, size_t cap, size_t *needed)
 	return want > cap ? PKT_ERR_SPACE : 0;
 }
 
-/* TCP options in Linux's order; returns their padded length. */
+/* TCP options: raw ones as given (so parse -> build gives the same
+ * bytes), else the has_* ones in Linux's order; returns their length. */
 static size_t tcp_opts(const struct pkt_tcp *t, uint8_t *o)
 {
 	size_t n = 0;
+
+	if (t->opts && t->opt_len) {
+		memcpy(o, t->opts, t->opt_len);
+		return t->opt_len;
+	}
 
 	if (t->has_mss) {
 		o[n++] = 2, o[n++] = 4;
@@ -852,6 +858,12 @@ static size_t tcp_opts(const struct pkt_tcp *t, uint8_t *o)
 	while (n & 3)
 		o[n++] = 0;
 	return n;
+}
+
+static bool tcp_opts_ok(const struct pkt_layer *l)
+{
+	return l->l4 != PKT_L4_TCP || !l->tcp.opts ||
+	       (l->tcp.opt_len <= 40 && (l->tcp.opt_len & 3) == 0);
 }
 
 static size_t l4_hdr_len(const struct pkt_layer *l, uint8_t *topts,
@@ -1003,9 +1015,12 @@ int pkt_build_l4(const struct pkt_layer *l, const uint8_t *payload,
 		 size_t plen, uint8_t *buf, size_t cap, size_t *needed)
 {
 	uint8_t topts[40];
-	size_t toptlen, hlen = l4_hdr_len(l, topts, &toptlen), seg;
+	size_t toptlen, hlen, seg;
 	int err;
 
+	if (!tcp_opts_ok(l))
+		return PKT_ERR_INVAL;
+	hlen = l4_hdr_len(l, topts, &toptlen);
 	default_payload(l, &payload, &plen);
 	seg = hlen + plen;
 	if ((err = space(seg, cap, needed)))
@@ -1027,11 +1042,12 @@ int pkt_build(const struct pkt_layer *l, const uint8_t *payload, size_t plen,
 	      uint8_t *buf, size_t cap, size_t *needed)
 {
 	uint8_t topts[40];
-	size_t toptlen, hlen = l4_hdr_len(l, topts, &toptlen), iphl, tot;
+	size_t toptlen, hlen, iphl, tot;
 	int err;
 
-	if (l->ip.version != 4 && l->ip.version != 6)
+	if ((l->ip.version != 4 && l->ip.version != 6) || !tcp_opts_ok(l))
 		return PKT_ERR_INVAL;
+	hlen = l4_hdr_len(l, topts, &toptlen);
 	if (l->ip.version == 4 && ((l->ip.opt_len & 3) || l->ip.opt_len > 40 ||
 				   (l->ip.opt_len && !l->ip.opts)))
 		return PKT_ERR_INVAL;

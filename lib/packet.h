@@ -263,8 +263,9 @@ int pkt_parse_link(const uint8_t *buf, size_t len, int dlt,
 /*
  * Builds a whole datagram from a layer struct as pkt_parse fills it:
  * IP header (ip.version 4 or 6; v4 options from ip.opts), then the upper
- * layer chosen by l4 (ICMP/UDP/TCP header from the struct, TCP options
- * from its has_* fields), then payload (for ICMP errors: the quotation;
+ * layer chosen by l4 (ICMP/UDP/TCP header from the struct; TCP options:
+ * tcp.opts/opt_len as they are when set, else from the has_* fields), then
+ * payload (for ICMP errors: the quotation;
  * payload == NULL uses the struct's data/data_len). Lengths and checksums
  * are computed; ip.proto is derived from l4 unless l4 is PKT_L4_OTHER.
  * Returns the length or PKT_ERR_SPACE/PKT_ERR_INVAL.

@@ -344,6 +344,24 @@ static void ip_bracket(struct line *l, const struct pkt_ip *ip,
 	}
 }
 
+/* The IP fields without brackets, as nping prints them after a layer it
+ * could not fully decode. */
+static void ip_inline(struct line *l, const struct pkt_ip *ip,
+		      enum pkt_detail d)
+{
+	if (d == PKT_DETAIL_NORMAL)
+		add(l, "ttl=%u id=%u proto=%u csum=0x%04x iplen=%u ", ip->ttl,
+		    ip->id, ip->proto, ip->checksum, ip->total_len);
+	else if (d == PKT_DETAIL_HIGH)
+		add(l, "ver=4 ihl=%u tos=0x%02x iplen=%u id=%u foff=%u ttl=%u "
+		       "proto=%u csum=0x%04x",
+		    ip->hdr_len / 4u, ip->tos, ip->total_len, ip->id,
+		    ip->frag_off, ip->ttl, ip->proto, ip->checksum);
+	else
+		add(l, "ttl=%u id=%u iplen=%u ", ip->ttl, ip->id,
+		    ip->total_len);
+}
+
 /* TCP flags in nping's order. */
 static void tcp_flags(struct line *l, uint8_t f)
 {
@@ -436,8 +454,11 @@ static void sum_tcp(struct line *l, const struct pkt_layer *y,
 		add(l, " seq=%u", t->seq);
 		if (t->flags & PKT_TCP_ACK)
 			add(l, " ack=%u", t->ack);
+		/* nping 7.99's echo mode prints win=0 for every v4 segment
+		 * (SYNs sent with win=1480 included) and no window for v6:
+		 * copied as observed in the NEP vectors. */
 		if (ip->version == 4)
-			add(l, " win=%u", t->win);
+			add(l, " win=0");
 	}
 	if (t->opt_len && d != PKT_DETAIL_NEP && d != PKT_DETAIL_LOW) {
 		add(l, " ");
@@ -571,16 +592,18 @@ static void sum_icmp4(struct line *l, const struct pkt_parsed *p,
 	const struct pkt_layer *y = &p->outer;
 	const struct pkt_icmp *ic = &y->icmp;
 
-	if (ic->type == 3 && !p->has_inner && y->ip.version == 4 &&
-	    d == PKT_DETAIL_LOW) {
-		/* nping's line for an unreachable with no quotation. */
+	if (ic->type == 3 && !p->has_inner && y->ip.version == 4) {
+		/* nping's line for an unreachable without a quotation. */
 		add(l, "ICMP ");
 		addr(l, &y->ip.src);
 		add(l, " > ");
 		addr(l, &y->ip.dst);
-		add(l, " Destination unreachable (type=3/code=%u) ttl=%u "
-		       "id=%u iplen=%u ",
-		    ic->code, y->ip.ttl, y->ip.id, y->ip.total_len);
+		add(l, " Destination unreachable%s (type=3/code=%u) ",
+		    d != PKT_DETAIL_NORMAL && d != PKT_DETAIL_HIGH ? ""
+		    : ic->data_len ? " (part of original datagram missing)"
+				   : " (original datagram missing)",
+		    ic->code);
+		ip_inline(l, &y->ip, d);
 		return;
 	}
 	add(l, "ICMP [");

@@ -65,13 +65,17 @@ struct probe_table_cfg {
 	enum probe_udp_key udp_key;
 };
 
-/* Open-addressing hash table; fields are private to probe.c. */
+/* Probes live in a fixed array (a pointer stays valid until that probe
+ * is removed); an open-addressing hash index finds them. Fields are
+ * private to probe.c. */
 struct probe_slot;
 struct probe_table {
 	struct probe_table_cfg cfg;
-	struct probe_slot *slots;
-	size_t nslots;  /* power of two, >= 2 * capacity */
+	struct probe_slot *slots; /* cfg.capacity probes */
+	size_t nslots;            /* index size: power of two >= 2*capacity */
 	size_t count;
+	uint32_t *index;          /* slot number + 1, 0 = empty */
+	uint32_t free_head;       /* first free slot + 1, 0 = full */
 };
 
 /* Allocates the table. Returns 0, or -1 with errno (EINVAL, ENOMEM). */
@@ -89,7 +93,8 @@ struct probe *probe_add(struct probe_table *t, const struct probe *p);
 /* The probe with these identifying fields, or NULL. */
 struct probe *probe_find(struct probe_table *t, const struct probe_fields *f);
 
-/* Removes a probe (pointer from add/find/match; it becomes invalid). */
+/* Removes a probe (pointer from add/find/match; it becomes invalid,
+ * pointers to other probes stay valid). */
 void probe_remove(struct probe_table *t, struct probe *p);
 
 typedef void (*probe_expire_fn)(const struct probe *p, void *arg);

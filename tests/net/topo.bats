@@ -117,22 +117,31 @@ hops() {
 		"$TOPO_SERVER6")
 }
 
+# Hop 2 of one UDP flow (fixed source port, destination port $2).
+ecmp_hop2() {
+	local fam=$1 port=$2 dst
+	if [ "$fam" = 6 ]; then dst=$TOPO_SERVER6; else dst=$TOPO_SERVER4; fi
+	topo_exec client traceroute "-$fam" -n -q 1 -w 1 -U --sport=50000 \
+		-f 2 -m 2 -p "$port" "$dst" | hops
+}
+
 @test "--ecmp 1: flows spread over r2 and r2b at hop 2, and each flow keeps its path" {
 	topo_up --ecmp 1 3
 	[ "$TOPO_ECMP_ALT4" = 198.18.200.2 ]
-	seen=""
-	for port in $(seq 40000 1000 55000); do
-		hop=$(topo_exec client traceroute -n -q 1 -w 1 -U --sport=50000 -f 2 -m 2 -p "$port" \
-			"$TOPO_SERVER4" | hops)
-		again=$(topo_exec client traceroute -n -q 1 -w 1 -U --sport=50000 -f 2 -m 2 -p "$port" \
-			"$TOPO_SERVER4" | hops)
-		[ "$hop" = "$again" ]
-		seen="$seen $hop"
+	[ "$TOPO_ECMP_ALT6" = 2001:2:0:c8::2 ]
+	for fam in 4 6; do
+		seen=""
+		for port in $(seq 40000 1000 55000); do
+			hop=$(ecmp_hop2 "$fam" "$port")
+			[ "$hop" = "$(ecmp_hop2 "$fam" "$port")" ]
+			seen="$seen $hop"
+		done
+		echo "IPv$fam hop 2 seen as:$seen"
+		r2=TOPO_R2_$fam alt=TOPO_ECMP_ALT$fam
+		[[ "$seen " == *" ${!r2} "* ]]
+		[[ "$seen " == *" ${!alt} "* ]]
+		[ "$(tr ' ' '\n' <<<"$seen" | sort -u | grep -c .)" -eq 2 ]
 	done
-	echo "hop 2 seen as:$seen"
-	[[ $seen == *" $TOPO_R2_4"* ]]
-	[[ $seen == *" $TOPO_ECMP_ALT4"* ]]
-	[[ $(tr ' ' '\n' <<<"$seen" | sort -u | grep -c .) -eq 2 ]]
 }
 
 @test "--dscp 2:46 rewrites the traffic class towards the server, v4 and v6" {
