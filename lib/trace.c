@@ -567,6 +567,53 @@ static void trace_set_limit(struct trace_run *t, int ttl)
 			trace_free_slot(t, &t->slots[i]);
 }
 
+static int64_t trace_hop_rtt(const struct trace_run *t, int ttl);
+
+/* The hop count a reply's TTL implies: senders start at 64, 128 or 255
+ * (a few at 32), so the distance is that minus what is left, plus one. */
+static int trace_distance(int reply_ttl)
+{
+	static const int initial[] = { 32, 64, 128, 255 };
+	size_t i;
+
+	if (reply_ttl <= 0)
+		return 0;
+	for (i = 0; i < sizeof(initial) / sizeof(initial[0]); i++)
+		if (reply_ttl <= initial[i])
+			return initial[i] - reply_ttl + 1;
+	return 0;
+}
+
+/*
+ * The destination answered at ttl d, but its reply's TTL says it is only
+ * e hops away: the silent hops e..d-1 are likely the destination itself
+ * whose ICMP rate limit ate the replies (they all reached it). Probe them
+ * again, with the rate-limit backoff, unless a router answered among
+ * them (then the return path is just longer) or they were printed.
+ */
+static void trace_guess_dest(struct trace_run *t, int d, int reply_ttl)
+{
+	int e = trace_distance(reply_ttl), h;
+
+	if (e < t->plan.first_ttl || e >= d || e >= t->dest_guess ||
+	    e < t->reported)
+		return;
+	for (h = e; h < d; h++)
+		if (trace_hop_rtt(t, h) > 0 || t->issued[h] < t->plan.queries)
+			return;
+	t->dest_guess = e;
+	for (h = e; h < d; h++) {
+		if (t->done[h] < t->plan.queries)
+			continue; /* still out: its timeout will retry it */
+		memset(t->res->hops[h].probes, 0,
+		       sizeof(t->res->hops[h].probes));
+		t->done[h] = 0;
+		t->issued[h] = 0;
+	}
+	if (e < t->next_ttl)
+		t->next_ttl = e;
+}
+
 static void trace_record(struct trace_run *t, struct trace_slot *s,
 			 const struct probe_match *m,
 			 const struct pkt_parsed *p, const struct sock_rx *rx,
@@ -608,8 +655,10 @@ static void trace_record(struct trace_run *t, struct trace_slot *s,
 	t->done[s->ttl]++;
 	if (trace_is_final_kind(m->kind)) {
 		if (trace_reaches_dst(m->kind) &&
-		    pkt_addr_eq(&m->from, &t->res->remote))
+		    pkt_addr_eq(&m->from, &t->res->remote)) {
 			t->res->reached = true;
+			trace_guess_dest(t, s->ttl, rx->ttl);
+		}
 		trace_set_limit(t, s->ttl);
 	}
 	trace_free_slot(t, s);
@@ -716,10 +765,20 @@ static int64_t trace_hop_rtt(const struct trace_run *t, int ttl)
  * HERE times the rtt of a reply from the same hop, else NEAR times the
  * rtt of the nearest later hop that answered, else MAX.
  */
+/* This round's rtt at ttl, else the largest of earlier rounds. */
+static int64_t trace_hop_rtt_any(const struct trace_run *t, int ttl)
+{
+	int64_t r = trace_hop_rtt(t, ttl);
+
+	if (!r && t->res->hops[ttl].st.rtt_n)
+		r = t->res->hops[ttl].st.rtt_max_ns;
+	return r;
+}
+
 static int64_t trace_wait_ns(const struct trace_run *t, int ttl)
 {
 	int64_t w = (int64_t)(t->plan.wait_max * TRACE_NS);
-	int64_t here = trace_hop_rtt(t, ttl), near = 0;
+	int64_t here = trace_hop_rtt_any(t, ttl), near = 0;
 	int i;
 
 	if (here > 0 && t->plan.wait_here > 0) {
@@ -727,7 +786,7 @@ static int64_t trace_wait_ns(const struct trace_run *t, int ttl)
 			w = (int64_t)(here * t->plan.wait_here);
 	} else if (t->plan.wait_near > 0) {
 		for (i = ttl + 1; i <= t->limit_ttl && !near; i++)
-			near = trace_hop_rtt(t, i);
+			near = trace_hop_rtt_any(t, i);
 		if (near > 0 && (int64_t)(near * t->plan.wait_near) < w)
 			w = (int64_t)(near * t->plan.wait_near);
 	}
@@ -743,7 +802,8 @@ static void trace_timeout(struct trace_run *t, struct trace_slot *s,
 
 	probe_remove(&t->table, s->probe);
 	s->probe = NULL;
-	if (s->tries <= t->plan.retries && trace_hop_rtt(t, s->ttl) > 0) {
+	if (s->tries <= t->plan.retries &&
+	    (trace_hop_rtt(t, s->ttl) > 0 || s->ttl >= t->dest_guess)) {
 		s->state = TRACE_SLOT_WAIT;
 		s->resend_ns = now + (TRACE_BACKOFF_NS << (s->tries - 1));
 		return;
@@ -775,19 +835,19 @@ static int trace_fill(struct trace_run *t)
 {
 	struct trace_slot *s;
 
-	while (t->inflight < t->plan.inflight &&
-	       t->next_ttl <= t->limit_ttl) {
+	while (t->inflight < t->plan.inflight) {
+		while (t->next_ttl <= t->limit_ttl &&
+		       t->issued[t->next_ttl] >= t->plan.queries)
+			t->next_ttl++;
+		if (t->next_ttl > t->limit_ttl)
+			break;
 		s = trace_free_slot_find(t);
 		if (!s)
 			break;
 		memset(s, 0, sizeof(*s));
 		s->ttl = t->next_ttl;
-		s->q = t->next_q;
+		s->q = t->issued[t->next_ttl]++;
 		t->inflight++;
-		if (++t->next_q == t->plan.queries) {
-			t->next_q = 0;
-			t->next_ttl++;
-		}
 		if (trace_send(t, s) < 0)
 			return -1;
 	}
@@ -812,12 +872,34 @@ static bool trace_names_ready(const struct trace_run *t, int ttl, int64_t now)
 	return true;
 }
 
+/* A router answered beyond ttl: a silent ttl is a silent router then,
+ * not the destination hiding behind its rate limit. */
+static bool trace_router_beyond(const struct trace_run *t, int ttl)
+{
+	int i, q;
+
+	for (i = ttl + 1; i <= t->limit_ttl; i++)
+		for (q = 0; q < t->res->hops[i].nprobes; q++)
+			if (t->res->hops[i].probes[q].kind ==
+			    PROBE_REPLY_TTL_EXCEEDED)
+				return true;
+	return false;
+}
+
 /* Hands complete hops to the callback in order; true when one waits for
  * a name. */
 static bool trace_report(struct trace_run *t, int64_t now)
 {
+	bool sending_done;
+
 	while (t->round == 0 && t->reported <= t->limit_ttl &&
 	       t->done[t->reported] >= t->plan.queries) {
+		sending_done = t->next_ttl > t->limit_ttl && t->inflight == 0;
+		/* A silent hop waits until it is known not to be the
+		 * destination (trace_guess_dest may probe it again). */
+		if (!sending_done && trace_hop_rtt(t, t->reported) == 0 &&
+		    !trace_router_beyond(t, t->reported))
+			return false;
 		if (!trace_names_ready(t, t->reported, now))
 			return true;
 		t->res->last_ttl = t->reported;
@@ -838,8 +920,8 @@ static void trace_start_round(struct trace_run *t)
 		t->res->hops[ttl].nprobes = t->plan.queries;
 		t->done[ttl] = 0;
 	}
+	memset(t->issued, 0, sizeof(t->issued));
 	t->next_ttl = t->plan.first_ttl;
-	t->next_q = 0;
 	t->round_start_ns = loop_now_ns();
 }
 
@@ -1033,6 +1115,7 @@ static int trace_setup(struct trace_run *t, struct trace_result *res,
 	for (i = 0; i < sizeof(t->payload); i++)
 		t->payload[i] = (uint8_t)(0x40 + i % 32);
 	t->limit_ttl = t->plan.max_ttl;
+	t->dest_guess = TRACE_TTL_MAX + 1;
 	t->reported = t->plan.first_ttl;
 	res->last_ttl = t->plan.first_ttl - 1;
 	return 0;

@@ -143,12 +143,16 @@ struct trace_run {
 	void *hop_arg;
 	/* scheduling */
 	int round;
-	int next_ttl, next_q;
+	int next_ttl;               /* lowest ttl that may have probes to send */
+	int dest_guess;             /* the destination may answer from here
+				     * (its reply's TTL says so): silent
+				     * hops from here on are retried */
 	int limit_ttl;              /* no probes beyond (destination found) */
 	int inflight;
 	int pending;                /* sends waiting for a retry timer */
 	int reported;               /* hops handed to hop_fn so far */
 	int done[TRACE_TTL_MAX + 1]; /* probes final per ttl this round */
+	int issued[TRACE_TTL_MAX + 1]; /* probes sent per ttl this round */
 	uint16_t serial;
 	uint16_t sport, icmp_id;
 	uint32_t tcp_seq_base;

@@ -123,7 +123,9 @@ size_t trace_quote_diff(const struct trace_quote *a,
 	if (a->src.family == AF_INET) {
 		trace_add(&d, TRACE_F_IPID, a->ip_id, b->ip_id);
 		trace_add(&d, TRACE_F_DF, a->df, b->df);
-	} else {
+	} else if (a->flow_label) {
+		/* We send label 0 and the kernel picks one per flow: only a
+		 * label we chose can be said to have changed. */
 		trace_add(&d, TRACE_F_FLOWLABEL, a->flow_label, b->flow_label);
 	}
 	trace_add(&d, TRACE_F_LEN, a->ip_len, b->ip_len);
@@ -445,7 +447,7 @@ int trace_print_report(FILE *f, const struct trace_render *o,
 	localtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", &tm);
 	fprintf(f, "Start: %s\n", when);
-	fprintf(f, "HOST: %-30s Loss%%   Snt   Last   Avg  Best  Wrst StDev\n",
+	fprintf(f, "HOST: %-32s  Loss%%   Snt   Last   Avg  Best  Wrst StDev\n",
 		host);
 	for (ttl = r->plan.first_ttl; ttl <= r->last_ttl; ttl++) {
 		const struct trace_hop *h = &r->hops[ttl];
