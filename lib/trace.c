@@ -17,10 +17,11 @@
 /* Never give up on a probe sooner than this, whatever the rtts say:
  * scheduling on a busy host can hold a reply that long. */
 #define TRACE_WAIT_FLOOR_NS (10 * 1000000LL)
-/* A probe lost to a rate limit is resent after 200 ms, then 400, 800:
- * Linux refills a router's ICMP budget one message per icmp_ratelimit
- * (1 s by default) after a burst of 6. */
-#define TRACE_BACKOFF_NS (200 * 1000000LL)
+/* A probe lost to a rate limit is resent after 250 ms, then 500 ms and
+ * 1 s: Linux refills a host's ICMP budget one message per icmp_ratelimit
+ * (1 s by default) after a burst of 6, so the third resend comes more
+ * than a second after any earlier answer and finds a token. */
+#define TRACE_BACKOFF_NS (250 * 1000000LL)
 /* How often to look again for a name the next hop line waits for. */
 #define TRACE_NAME_POLL_NS (2 * 1000000LL)
 
@@ -601,15 +602,14 @@ static void trace_guess_dest(struct trace_run *t, int d, int reply_ttl)
 	for (h = e; h < d; h++)
 		if (trace_hop_rtt(t, h) > 0 || t->issued[h] < t->plan.queries)
 			return;
+	/* Only hop e asks again: every probe beyond it reaches the same
+	 * host and would spend the same scarce budget. */
 	t->dest_guess = e;
-	for (h = e; h < d; h++) {
-		if (t->done[h] < t->plan.queries)
-			continue; /* still out: its timeout will retry it */
-		memset(t->res->hops[h].probes, 0,
-		       sizeof(t->res->hops[h].probes));
-		t->done[h] = 0;
-		t->issued[h] = 0;
-	}
+	if (t->done[e] < t->plan.queries)
+		return; /* still out: its timeout will retry it */
+	memset(t->res->hops[e].probes, 0, sizeof(t->res->hops[e].probes));
+	t->done[e] = 0;
+	t->issued[e] = 0;
 	if (e < t->next_ttl)
 		t->next_ttl = e;
 }
@@ -803,7 +803,7 @@ static void trace_timeout(struct trace_run *t, struct trace_slot *s,
 	probe_remove(&t->table, s->probe);
 	s->probe = NULL;
 	if (s->tries <= t->plan.retries &&
-	    (trace_hop_rtt(t, s->ttl) > 0 || s->ttl >= t->dest_guess)) {
+	    (trace_hop_rtt(t, s->ttl) > 0 || s->ttl == t->dest_guess)) {
 		s->state = TRACE_SLOT_WAIT;
 		s->resend_ns = now + (TRACE_BACKOFF_NS << (s->tries - 1));
 		return;

@@ -1,0 +1,265 @@
+#!/usr/bin/env bats
+# echolot trace across namespace chains built by tests/helpers/topo.sh:
+# every hop in order for each method and family, silent routers, ECMP
+# with and without flow stability, DSCP and MSS rewrites seen by --diff,
+# a NAT that does not rewrite quotations, unreachable destinations, the
+# --report loss figures and the JSON document. Runs as root.
+
+bats_require_minimum_version 1.5.0
+
+load ../helpers/topo.sh
+
+setup() {
+	BUILDDIR=${ECHOLOT_BUILDDIR:-$BATS_TEST_DIRNAME/../../build}
+	export ECHOLOT_BUILDDIR=$BUILDDIR
+	ECHOLOT=${ECHOLOT:-$BUILDDIR/echolot}
+}
+
+teardown() {
+	topo_cleanup
+}
+
+# The server keeps the kernel's ICMP rate limit unless a test lifts it;
+# tests that count replies lift it so they measure only what they inject.
+server_no_ratelimit() {
+	topo_exec server sysctl -qw net.ipv4.icmp_ratelimit=0
+	topo_exec server sysctl -qw net.ipv6.icmp.ratelimit=0
+}
+
+trace() {
+	run topo_exec client "$ECHOLOT" trace "$@"
+	echo "$output"
+}
+
+# The address column of each hop line ("*" for a silent hop).
+hop_addrs() {
+	awk '/^ ?[0-9]+  / { print $2 }' <<<"$output"
+}
+
+# Expected hop list of an N-router chain: each router's client-side
+# address, then the server.
+chain_addrs() {
+	local n=$1 fam=${2:-4} i
+	for ((i = 1; i <= n; i++)); do echo "$(topo_router_addr "$i" "$fam")"; done
+	if [ "$fam" = 6 ]; then echo "$TOPO_SERVER6"; else echo "$TOPO_SERVER4"; fi
+}
+
+# Every hop line: its number is its position, its address the expected
+# one, and all of its probes were answered from that address.
+check_chain() {
+	local n=$1 fam=$2
+	[ "$status" -eq 0 ]
+	diff <(hop_addrs) <(chain_addrs "$n" "$fam")
+	local i=1 line
+	while IFS= read -r line; do
+		[[ $line =~ ^\ ?$i\ \ [0-9a-f:.]+(\ \ [0-9]+\.[0-9]{3}\ ms){3}$ ]]
+		i=$((i + 1))
+	done < <(sed 1d <<<"$output")
+	[ $i -eq $((n + 2)) ]
+}
+
+@test "3-router chain, IPv4 and IPv6, UDP/ICMP/TCP: every hop in order, destination reached" {
+	topo_up 3
+	for m in --udp --icmp --tcp; do
+		trace -n $m "$TOPO_SERVER4"
+		check_chain 3 4
+		trace -n $m "$TOPO_SERVER6"
+		check_chain 3 6
+	done
+}
+
+@test "10-router chain, IPv4 and IPv6, UDP/ICMP/TCP: every hop in order" {
+	topo_up 10
+	server_no_ratelimit
+	for m in --udp --icmp --tcp; do
+		trace -n $m "$TOPO_SERVER4"
+		check_chain 10 4
+		trace -n $m "$TOPO_SERVER6"
+		check_chain 10 6
+	done
+}
+
+@test "header line as traceroute prints it; -f/-m narrow the hops shown" {
+	topo_up 3
+	trace -n "$TOPO_SERVER4"
+	[ "${lines[0]}" = "traceroute to $TOPO_SERVER4 ($TOPO_SERVER4), 30 hops max, 60 byte packets" ]
+	trace -n -f 2 -m 3 "$TOPO_SERVER4"
+	[ "$status" -eq 1 ]   # hop 3 is a router: the destination was not reached
+	[ "${lines[0]}" = "traceroute to $TOPO_SERVER4 ($TOPO_SERVER4), 3 hops max, 60 byte packets" ]
+	diff <(hop_addrs) <(echo "$TOPO_R2_4"; echo "$TOPO_R3_4")
+	[[ ${lines[1]} == " 2  "* ]]
+}
+
+@test "unreachable destinations exit 1 with traceroute's !N / !H" {
+	topo_up 3
+	# no route at router 1
+	trace -n 198.18.99.1
+	[ "$status" -eq 1 ]
+	[ "${lines[1]}" != "" ]
+	[[ ${lines[1]} =~ ^\ 1\ \ $TOPO_R1_4(\ \ [0-9.]+\ ms\ !N){3}$ ]]
+	[ "${#lines[@]}" -eq 2 ]
+	# on the server's link but nobody there: router 3 gives up on ARP
+	trace -n -q 1 198.18.3.7
+	[ "$status" -eq 1 ]
+	[[ ${lines[4]} =~ ^\ 4\ \ $TOPO_R3_4\ \ [0-9.]+\ ms\ !H$ ]]
+}
+
+@test "--silent router is a '* * *' hop and the trace goes on to the destination" {
+	topo_up --silent 2 4
+	trace -n "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = " 2  * * *" ]
+	diff <(hop_addrs) <(echo "$TOPO_R1_4"; echo '*'; echo "$TOPO_R3_4"; echo "$TOPO_R4_4"; echo "$TOPO_SERVER4")
+	trace -n --tcp "$TOPO_SERVER6"
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = " 2  * * *" ]
+	[[ ${lines[5]} == " 5  $TOPO_SERVER6  "* ]]
+}
+
+@test "ECMP: one path per trace by default, both paths with --vary-flow" {
+	topo_up --ecmp 1 3
+	server_no_ratelimit
+	# Flow-stable: all 10 probes of hop 2 take one branch, in every run.
+	for i in 1 2 3 4 5 6; do
+		trace -n -q 10 "$TOPO_SERVER4"
+		[ "$status" -eq 0 ]
+		hop2=$(sed -n 3p <<<"$output")
+		n=$(grep -oE '198\.18\.[0-9]+\.[0-9]+' <<<"$hop2" | sort -u | wc -l)
+		[ "$n" -eq 1 ]
+	done
+	# Classic: 10 ports per hop spread over both branches (all on one
+	# branch has probability 2^-9 per run; three runs must all miss).
+	seen=0
+	for i in 1 2 3; do
+		trace -n -q 10 --vary-flow "$TOPO_SERVER4"
+		[ "$status" -eq 0 ]
+		hop2=$(sed -n 3p <<<"$output")
+		n=$(grep -oE '198\.18\.[0-9]+\.[0-9]+' <<<"$hop2" | sort -u | wc -l)
+		[ "$n" -eq 2 ] && seen=1
+	done
+	[ "$seen" -eq 1 ]
+	[[ $hop2 == *"$TOPO_ECMP_ALT4"* ]]
+}
+
+@test "ECMP with IPv6 and TCP: flow-stable keeps one branch" {
+	topo_up --ecmp 1 3
+	server_no_ratelimit
+	for i in 1 2 3 4; do
+		trace -n -q 10 --tcp "$TOPO_SERVER6"
+		[ "$status" -eq 0 ]
+		n=$(sed -n 3p <<<"$output" | grep -oE '2001:2:[0-9a-f:]+' | sort -u | wc -l)
+		[ "$n" -eq 1 ]
+	done
+}
+
+@test "--diff: a DSCP rewrite shows at the hop after the rewriting router" {
+	topo_up --dscp 2:10 4
+	trace -n --diff "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	# router 2 rewrites what it forwards: router 3 is the first to see it
+	[ "$(grep -c 'changed:' <<<"$output")" -eq 1 ]
+	[[ $(sed -n 4p <<<"$output") == " 3  $TOPO_R3_4 "* ]]
+	[ "$(sed -n 5p <<<"$output")" = "    changed: dscp 0->10" ]
+	trace -n --diff --icmp "$TOPO_SERVER6"
+	[ "$(sed -n 5p <<<"$output")" = "    changed: dscp 0->10" ]
+}
+
+@test "--diff: an MSS clamp shows as tcp.mss at the hop after the clamping router" {
+	topo_up --mss 3:1200 5
+	trace -n --diff --tcp "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'changed:' <<<"$output")" -eq 1 ]
+	[[ $(sed -n 5p <<<"$output") == " 4  $TOPO_R4_4 "* ]]
+	[[ $(sed -n 6p <<<"$output") == "    changed: tcp.csum "*" tcp.mss 1460->1200" ]]
+	# the JSON says the same, and nothing changed before
+	trace -n --json --tcp "$TOPO_SERVER6"
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+diffs = {h["ttl"]: [c["field"] for c in h["diff"]] for h in d["hops"]}
+assert diffs[4] == ["tcp.csum", "tcp.mss"], diffs
+assert all(not v for k, v in diffs.items() if k != 4), diffs
+mss = [c for c in d["hops"][3]["diff"] if c["field"] == "tcp.mss"][0]
+assert (mss["from"], mss["to"]) == (1460, 1200)
+assert not any(h["nat"] for h in d["hops"])
+' <<<"$output"
+}
+
+@test "TCP to an open and a closed port at the destination" {
+	topo_up 2
+	topo_bg server socat TCP-LISTEN:8080,reuseaddr,fork SYSTEM:true
+	sleep 0.5
+	trace -n --tcp -p 8080 --json "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["reached"] and [p["reply"] for p in d["hops"][-1]["probes"]] == ["syn-ack"] * 3
+' <<<"$output"
+	trace -n --tcp -p 8081 --json "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["reached"] and [p["reply"] for p in d["hops"][-1]["probes"]] == ["rst"] * 3
+' <<<"$output"
+}
+
+@test "--report -c 200: loss matches nftables loss at router 2 (30%)" {
+	topo_up --loss 2:30 3
+	server_no_ratelimit
+	trace -n --report -c 200 -i 0.005 -w 0.2 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	[[ ${lines[1]} =~ ^HOST:\ .*\ Loss%\ +Snt\ +Last\ +Avg\ +Best\ +Wrst\ +StDev$ ]]
+	[ "${#lines[@]}" -eq 6 ]
+	# Hops 1-2 are before the lossy forwarding: no loss. Probes for
+	# hops 3-4 cross it once: binomial(200, 0.3) has sd 3.2 points,
+	# so 30 +- 13 is four sd either side.
+	for i in 1 2 3 4; do
+		[[ ${lines[$((i + 1))]} =~ ^\ \ $i\.\|--\ ([0-9.:]+)\ +([0-9.]+)%\ +([0-9]+)\  ]]
+		addr=${BASH_REMATCH[1]} loss=${BASH_REMATCH[2]} snt=${BASH_REMATCH[3]}
+		[ "$snt" -eq 200 ]
+		[ "$addr" = "$(chain_addrs 3 4 | sed -n ${i}p)" ]
+		if [ $i -le 2 ]; then
+			[ "$loss" = "0.0" ]
+		else
+			awk -v l="$loss" 'BEGIN { exit !(l >= 17 && l <= 43) }'
+		fi
+	done
+}
+
+@test "--json parses and agrees with the text output" {
+	topo_up --silent 2 3
+	server_no_ratelimit
+	trace -n "$TOPO_SERVER4"
+	text=$output
+	trace -n --json "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+text = sys.argv[1].splitlines()[1:]
+assert d["reached"] is True and d["rounds"] == 1
+assert [h["ttl"] for h in d["hops"]] == list(range(1, len(text) + 1))
+for h, line in zip(d["hops"], text):
+    want = line.split()[1]
+    got = [p["addr"] or "*" for p in h["probes"]]
+    assert got == [want] * 3, (got, line)
+    for p in h["probes"]:
+        if p["addr"]:
+            assert p["rtt_ms"] > 0
+assert d["hops"][1]["stats"]["received"] == 0
+assert d["hops"][0]["probes"][0]["reply"] == "time exceeded"
+assert d["hops"][-1]["probes"][0]["reply"] == "port unreachable"
+' "$text" <<<"$output"
+}
+
+@test "the destination's ICMP rate limit costs retries, never the destination hop" {
+	topo_up 2
+	# the server keeps the kernel's limit (burst 6, then 1/s): run
+	# until it has no budget left, then trace again with 6 probes per hop
+	trace -n -q 6 "$TOPO_SERVER4"
+	trace -n -q 6 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	diff <(hop_addrs) <(chain_addrs 2 4)
+}
