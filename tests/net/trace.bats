@@ -263,3 +263,70 @@ assert d["hops"][-1]["probes"][0]["reply"] == "port unreachable"
 	[ "$status" -eq 0 ]
 	diff <(hop_addrs) <(chain_addrs 2 4)
 }
+
+# Router 2 as a NAT of the kind Dublin traceroute describes: it rewrites
+# our source to its own address on the way out and, for ICMP errors
+# coming back, the quoted source back to ours, but leaves the quoted
+# UDP/TCP checksum as the NATed packet had it. (Linux conntrack also
+# fixes the quoted checksum, so a masquerade is built by hand here.)
+# With "keep" the quotation is not rewritten back at all.
+stateless_nat() {
+	local inner='@nh,320,32 0xc6120201 @nh,320,32 set 0xc6120001'
+	[ "${1:-}" = keep ] && inner='meta mark set 0'
+	topo_exec r2 nft -f - <<NFT
+table ip trace_nat {
+	chain post {
+		type filter hook postrouting priority 300;
+		oifname "toserver" ip saddr 198.18.0.1 ip saddr set 198.18.2.1
+	}
+	chain pre {
+		type filter hook prerouting priority -300;
+		iifname "toserver" ip daddr 198.18.2.1 icmp type { time-exceeded, destination-unreachable } $inner
+		iifname "toserver" ip daddr 198.18.2.1 ip daddr set 198.18.0.1
+	}
+}
+NFT
+}
+
+@test "NAT that rewrites quotations back but not their checksum: detected at the first hop behind it" {
+	topo_up 4
+	stateless_nat
+	for m in --udp --tcp; do
+		trace -n --diff $m "$TOPO_SERVER4"
+		[ "$status" -eq 0 ]
+		diff <(hop_addrs) <(chain_addrs 4 4)
+		# one changed line, right after hop 3 (router 3 saw the NATed
+		# probe first); later hops show nothing new
+		[ "$(grep -c 'changed:' <<<"$output")" -eq 1 ]
+		[[ $(sed -n 4p <<<"$output") == " 3  $TOPO_R3_4 "* ]]
+		[[ $(sed -n 5p <<<"$output") =~ ^\ \ \ \ changed:\ (udp|tcp)\.csum\ 0x[0-9a-f]+-\>0x[0-9a-f]+\ \(NAT\)$ ]]
+	done
+	trace -n --json "$TOPO_SERVER4"
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [h["nat"] for h in d["hops"]] == [False, False, True, True, True]
+assert [c["field"] for c in d["hops"][2]["diff"]] == ["udp.csum"]
+assert d["hops"][3]["diff"] == [] and d["hops"][3]["changed"] == d["hops"][2]["changed"]
+' <<<"$output"
+}
+
+@test "NAT that leaves quotations alone: the quoted source changes at the first hop behind it" {
+	topo_up 4
+	stateless_nat keep
+	trace -n --diff "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	diff <(hop_addrs) <(chain_addrs 4 4)
+	[ "$(grep -c 'changed:' <<<"$output")" -eq 1 ]
+	[[ $(sed -n 5p <<<"$output") == "    changed: src 198.18.0.1->198.18.2.1 udp.csum 0x"*" (NAT)" ]]
+}
+
+@test "Linux masquerade (topo --nat): the trace crosses it with every hop right" {
+	topo_up --nat 2 4
+	for m in --udp --icmp --tcp; do
+		trace -n $m "$TOPO_SERVER4"
+		check_chain 4 4
+		trace -n $m "$TOPO_SERVER6"
+		check_chain 4 6
+	done
+}
