@@ -45,7 +45,7 @@ static const struct opts_def trace_defs[] = {
 	  "give up after this hop (30)", 0 },
 	{ T_WAIT, 'w', "wait", OPTS_STRING, "MAX[,HERE[,NEAR]]", 0, 0, NULL,
 	  "wait at most MAX s, HERE x this hop's or NEAR x a later hop's rtt"
-	  " (5,3,10)", 0 },
+	  " (5,3,3)", 0 },
 	{ T_INFLIGHT, 'N', "sim-queries", OPTS_INT, "N", 1,
 	  TRACE_INFLIGHT_MAX, NULL, "probes in flight at once (16)", 0 },
 	{ T_NUMERIC, 'n', "numeric", OPTS_FLAG, NULL, 0, 0, NULL,
@@ -123,7 +123,7 @@ static int trace_parse_wait(struct trace_conf *c, const char *text, char *err,
 	return 0;
 bad:
 	snprintf(err, errlen,
-		 "invalid wait '%s' (want MAX[,HERE[,NEAR]], e.g. 5,3,10)",
+		 "invalid wait '%s' (want MAX[,HERE[,NEAR]], e.g. 5,3,3)",
 		 text);
 	return -1;
 }
@@ -181,7 +181,7 @@ static void trace_defaults(struct trace_conf *c)
 	c->plan.inflight = 16;
 	c->plan.wait_max = 5;
 	c->plan.wait_here = 3;
-	c->plan.wait_near = 10;
+	c->plan.wait_near = 3;
 	c->plan.cycles = 1;
 	c->plan.interval = 1;
 	c->plan.retries = 3;
