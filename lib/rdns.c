@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,6 +121,7 @@ struct rdns *rdns_new(size_t threads, size_t capacity, int64_t timeout_ns)
 	struct rdns *r;
 	pthread_attr_t attr;
 	pthread_t tid;
+	sigset_t all, old;
 	size_t i;
 
 	if (threads < 1 || threads > 16 || capacity < 1) {
@@ -141,6 +143,10 @@ struct rdns *rdns_new(size_t threads, size_t capacity, int64_t timeout_ns)
 	pthread_cond_init(&r->cv, NULL);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Workers block every signal (they inherit this mask), so SIGINT
+	 * reaches the thread that runs the event loop's signalfd. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_mutex_lock(&r->mu);
 	for (i = 0; i < threads; i++) {
 		if (pthread_create(&tid, &attr, rdns_worker, r) != 0)
@@ -148,6 +154,7 @@ struct rdns *rdns_new(size_t threads, size_t capacity, int64_t timeout_ns)
 		r->refs++;
 	}
 	pthread_mutex_unlock(&r->mu);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (i == 0) {
 		rdns_free(r);

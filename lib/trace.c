@@ -1150,6 +1150,15 @@ int trace_run(struct trace_run *t, struct trace_result *res, trace_hop_fn fn,
 	 * last one asked); an interrupted one what was reported. */
 	if (rc == 0)
 		res->last_ttl = t->limit_ttl;
+	/* Interrupted: hand over the complete hops held back for a name or
+	 * for a later hop's answer. */
+	while (rc == 1 && t->round == 0 && t->reported <= t->limit_ttl &&
+	       t->done[t->reported] >= t->plan.queries) {
+		res->last_ttl = t->reported;
+		if (t->hop_fn)
+			t->hop_fn(t->hop_arg, res, t->reported);
+		t->reported++;
+	}
 	if (rc < 0 || t->err) {
 		trace_errf(err, errlen, "cannot send probe: %s",
 			   strerror(t->err ? t->err : errno));
