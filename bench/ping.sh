@@ -32,7 +32,7 @@ echolot=$builddir/echolot
 . "$here/lib.sh"
 . "$here/../tests/helpers/topo.sh"
 
-"$echolot" --help | grep -q '^  ping ' ||
+"$echolot" --help | grep '^  ping ' >/dev/null ||
 	{ echo "bench/ping.sh: $echolot has no ping subcommand" >&2; exit 2; }
 command -v ping >/dev/null || { echo "bench/ping.sh: iputils ping not installed" >&2; exit 2; }
 
@@ -48,6 +48,24 @@ bench_pair -n "$reps" -m cpu -u "cpu s" -l "ping flood cpu, $count probes" \
 	echolot "$t $echolot ping $flood" iputils "$t ping $flood"
 bench_pair -n "$reps" -m rss -u "peak RSS" -l "ping flood peak RSS, $count probes" \
 	echolot "$t $echolot ping $flood" iputils "$t ping $flood"
+
+# -- ping: start-up, rtt overhead on loopback, memory over a long flood
+min_rtt() { sed -n 's|^rtt min/avg/max/mdev = \([0-9.]*\)/.*|\1|p'; }
+one="-c 1 -q 127.0.0.1"
+bench_pair -n "$reps" -m wall -u "wall s" -l "ping -c 1 start-up, loopback" \
+	echolot "$t $echolot ping $one" iputils "$t ping $one"
+bench_pair -n "$reps" -m rss -u "peak RSS" -l "ping -c 1 peak RSS" \
+	echolot "$t $echolot ping $one" iputils "$t ping $one"
+paced="-c 300 -i 0.002 -q 127.0.0.1"
+bench_pair -n "$reps" -m out:min_rtt -u "min rtt" -l "min rtt, loopback, 300 probes at 2 ms" \
+	echolot "$t $echolot ping $paced" iputils "$t ping $paced"
+bench_pair -n "$reps" -m out:avg_rtt -u "avg rtt" -l "avg rtt, loopback, 300 probes at 2 ms" \
+	echolot "$t $echolot ping $paced" iputils "$t ping $paced"
+# Memory must stay flat: echolot's own peak RSS after 10^6 flood probes
+# against 10^4 (one round each; 10^6 probes take some 15 s here).
+bench_pair -n 1 -m rss -u "peak RSS 1e6/1e4" -l "echolot ping -f peak RSS, 10^6 vs 10^4 probes" \
+	"echolot-1e6" "timeout 200 $echolot ping -f -q -c 1000000 127.0.0.1" \
+	"echolot-1e4" "$t $echolot ping -f -q -c 10000 127.0.0.1"
 
 topo_up --delay 1:20 1
 trap topo_cleanup EXIT

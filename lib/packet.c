@@ -748,6 +748,24 @@ int pkt_parse_icmp(const uint8_t *buf, size_t len, int family,
 	return 0;
 }
 
+int pkt_parse_l4(const uint8_t *buf, size_t len, int family, uint8_t proto,
+		 const struct pkt_addr *src, const struct pkt_addr *dst,
+		 struct pkt_parsed *out)
+{
+	struct pkt_layer *l = &out->outer;
+
+	memset(out, 0, sizeof(*out));
+	if ((family != AF_INET && family != AF_INET6) ||
+	    (proto != IPPROTO_UDP && proto != IPPROTO_TCP))
+		return PKT_ERR_INVAL;
+	if (src)
+		l->ip.src = *src;
+	if (dst)
+		l->ip.dst = *dst;
+	l->ip.proto = proto;
+	return parse_l4(l, buf, len, false);
+}
+
 /* pcap link types (numbers from the tcpdump.org LINKTYPE list). */
 #define LT_NULL 0
 #define LT_EN10MB 1
