@@ -23,53 +23,72 @@
 #include "trace.h"
 
 enum {
-	T_UDP = 1, T_ICMP, T_TCP, T_PORT, T_QUERIES, T_FIRST, T_MAX, T_WAIT,
-	T_INFLIGHT, T_NUMERIC, T_SOURCE, T_IFACE, T_V4, T_V6, T_VARY, T_TOS,
-	T_REPORT, T_COUNT, T_INTERVAL, T_JSON, T_DIFF,
+	T_UDP = 1,
+	T_ICMP,
+	T_TCP,
+	T_PORT,
+	T_QUERIES,
+	T_FIRST,
+	T_MAX,
+	T_WAIT,
+	T_INFLIGHT,
+	T_NUMERIC,
+	T_SOURCE,
+	T_IFACE,
+	T_V4,
+	T_V6,
+	T_VARY,
+	T_TOS,
+	T_REPORT,
+	T_COUNT,
+	T_INTERVAL,
+	T_JSON,
+	T_DIFF,
 };
 
 static const struct opts_def trace_defs[] = {
-	{ T_UDP, 0, "udp", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "probe with UDP datagrams (the default)", 0 },
-	{ T_ICMP, 0, "icmp", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "probe with ICMP echo requests", 0 },
-	{ T_TCP, 0, "tcp", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "probe with TCP SYNs (port 80 unless -p)", 0 },
-	{ T_PORT, 'p', "port", OPTS_PORT, "PORT", 1, 65535, NULL,
-	  "destination port (UDP 33434, TCP 80)", 0 },
-	{ T_QUERIES, 'q', "queries", OPTS_INT, "N", 1, TRACE_QUERIES_MAX,
-	  NULL, "probes per hop (3)", 0 },
-	{ T_FIRST, 'f', "first", OPTS_INT, "TTL", 1, TRACE_TTL_MAX, NULL,
-	  "start at this hop (1)", 0 },
-	{ T_MAX, 'm', "max-hops", OPTS_INT, "TTL", 1, TRACE_TTL_MAX, NULL,
-	  "give up after this hop (30)", 0 },
-	{ T_WAIT, 'w', "wait", OPTS_STRING, "MAX[,HERE[,NEAR]]", 0, 0, NULL,
-	  "wait at most MAX s, HERE x this hop's or NEAR x a later hop's rtt"
-	  " (5,3,3)", 0 },
-	{ T_INFLIGHT, 'N', "sim-queries", OPTS_INT, "N", 1,
-	  TRACE_INFLIGHT_MAX, NULL, "probes in flight at once (16)", 0 },
-	{ T_NUMERIC, 'n', "numeric", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "print addresses only, no reverse DNS", 0 },
-	{ T_SOURCE, 's', "source", OPTS_HOST, "ADDR", 0, 0, NULL,
-	  "send from this local address", 0 },
-	{ T_IFACE, 'I', "interface", OPTS_IFACE, "IFACE", 0, 0, NULL,
-	  "send through this interface", 0 },
-	{ T_V4, '4', NULL, OPTS_FLAG, NULL, 0, 0, NULL, "use IPv4", 0 },
-	{ T_V6, '6', NULL, OPTS_FLAG, NULL, 0, 0, NULL, "use IPv6", 0 },
-	{ T_VARY, 0, "vary-flow", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "change ports per probe like classic traceroute", 0 },
-	{ T_TOS, 't', "tos", OPTS_INT, "TOS", 0, 255, NULL,
-	  "TOS / traffic class byte of the probes (0)", 0 },
-	{ T_REPORT, 'r', "report", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "run -c rounds, then print an mtr-style table", 0 },
-	{ T_COUNT, 'c', "count", OPTS_INT, "N", 1, 100000, NULL,
-	  "rounds for --report and --json (10 with --report)", 0 },
-	{ T_INTERVAL, 'i', "interval", OPTS_DURATION, "SECONDS", 0, 3600,
-	  NULL, "time between round starts (1s)", 0 },
-	{ T_JSON, 'j', "json", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "print the result as one JSON document", 0 },
-	{ T_DIFF, 'D', "diff", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "show the probe fields each hop saw changed", 0 },
+	{T_UDP, 0, "udp", OPTS_FLAG, NULL, 0, 0, NULL,
+	 "probe with UDP datagrams (the default)", 0},
+	{T_ICMP, 0, "icmp", OPTS_FLAG, NULL, 0, 0, NULL,
+	 "probe with ICMP echo requests", 0},
+	{T_TCP, 0, "tcp", OPTS_FLAG, NULL, 0, 0, NULL,
+	 "probe with TCP SYNs (port 80 unless -p)", 0},
+	{T_PORT, 'p', "port", OPTS_PORT, "PORT", 1, 65535, NULL,
+	 "destination port (UDP 33434, TCP 80)", 0},
+	{T_QUERIES, 'q', "queries", OPTS_INT, "N", 1, TRACE_QUERIES_MAX, NULL,
+	 "probes per hop (3)", 0},
+	{T_FIRST, 'f', "first", OPTS_INT, "TTL", 1, TRACE_TTL_MAX, NULL,
+	 "start at this hop (1)", 0},
+	{T_MAX, 'm', "max-hops", OPTS_INT, "TTL", 1, TRACE_TTL_MAX, NULL,
+	 "give up after this hop (30)", 0},
+	{T_WAIT, 'w', "wait", OPTS_STRING, "MAX[,HERE[,NEAR]]", 0, 0, NULL,
+	 "wait at most MAX s, HERE x this hop's or NEAR x a later hop's rtt"
+	 " (5,3,3)",
+	 0},
+	{T_INFLIGHT, 'N', "sim-queries", OPTS_INT, "N", 1, TRACE_INFLIGHT_MAX,
+	 NULL, "probes in flight at once (16)", 0},
+	{T_NUMERIC, 'n', "numeric", OPTS_FLAG, NULL, 0, 0, NULL,
+	 "print addresses only, no reverse DNS", 0},
+	{T_SOURCE, 's', "source", OPTS_HOST, "ADDR", 0, 0, NULL,
+	 "send from this local address", 0},
+	{T_IFACE, 'I', "interface", OPTS_IFACE, "IFACE", 0, 0, NULL,
+	 "send through this interface", 0},
+	{T_V4, '4', NULL, OPTS_FLAG, NULL, 0, 0, NULL, "use IPv4", 0},
+	{T_V6, '6', NULL, OPTS_FLAG, NULL, 0, 0, NULL, "use IPv6", 0},
+	{T_VARY, 0, "vary-flow", OPTS_FLAG, NULL, 0, 0, NULL,
+	 "change ports per probe like classic traceroute", 0},
+	{T_TOS, 't', "tos", OPTS_INT, "TOS", 0, 255, NULL,
+	 "TOS / traffic class byte of the probes (0)", 0},
+	{T_REPORT, 'r', "report", OPTS_FLAG, NULL, 0, 0, NULL,
+	 "run -c rounds, then print an mtr-style table", 0},
+	{T_COUNT, 'c', "count", OPTS_INT, "N", 1, 100000, NULL,
+	 "rounds for --report and --json (10 with --report)", 0},
+	{T_INTERVAL, 'i', "interval", OPTS_DURATION, "SECONDS", 0, 3600, NULL,
+	 "time between round starts (1s)", 0},
+	{T_JSON, 'j', "json", OPTS_FLAG, NULL, 0, 0, NULL,
+	 "print the result as one JSON document", 0},
+	{T_DIFF, 'D', "diff", OPTS_FLAG, NULL, 0, 0, NULL,
+	 "show the probe fields each hop saw changed", 0},
 };
 
 const struct opts_cmd cmd_trace_opts = {
@@ -94,8 +113,7 @@ static int trace_parse_wait(struct trace_conf *c, const char *text, char *err,
 			    size_t errlen)
 {
 	char buf[128], *here, *near, *end;
-	double v[3] = { c->plan.wait_max, c->plan.wait_here,
-			c->plan.wait_near };
+	double v[3] = {c->plan.wait_max, c->plan.wait_here, c->plan.wait_near};
 	int i;
 
 	snprintf(buf, sizeof(buf), "%s", text);
@@ -144,28 +162,73 @@ static int trace_on_opt(void *ctx, const struct opts_def *def,
 		return 0;
 	}
 	switch (def->id) {
-	case T_UDP: p->method = TRACE_UDP; break;
-	case T_ICMP: p->method = TRACE_ICMP; break;
-	case T_TCP: p->method = TRACE_TCP; break;
-	case T_PORT: p->port = (uint16_t)val->i; break;
-	case T_QUERIES: p->queries = (int)val->i; break;
-	case T_FIRST: p->first_ttl = (int)val->i; c->first_set = true; break;
-	case T_MAX: p->max_ttl = (int)val->i; c->max_set = true; break;
-	case T_WAIT: return trace_parse_wait(c, val->str, err, errlen);
-	case T_INFLIGHT: p->inflight = (int)val->i; break;
-	case T_NUMERIC: c->numeric = true; break;
-	case T_SOURCE: c->source = val->str; break;
-	case T_IFACE: p->iface = val->str; break;
-	case T_V4: c->family = AF_INET; break;
-	case T_V6: c->family = AF_INET6; break;
-	case T_VARY: p->vary_flow = true; break;
-	case T_TOS: p->tos = (uint8_t)val->i; break;
-	case T_REPORT: c->report = true; break;
-	case T_COUNT: p->cycles = (int)val->i; c->count_set = true; break;
-	case T_INTERVAL: p->interval = val->num; break;
-	case T_JSON: c->json = true; break;
-	case T_DIFF: c->diff = true; break;
-	default: break;
+	case T_UDP:
+		p->method = TRACE_UDP;
+		break;
+	case T_ICMP:
+		p->method = TRACE_ICMP;
+		break;
+	case T_TCP:
+		p->method = TRACE_TCP;
+		break;
+	case T_PORT:
+		p->port = (uint16_t)val->i;
+		break;
+	case T_QUERIES:
+		p->queries = (int)val->i;
+		break;
+	case T_FIRST:
+		p->first_ttl = (int)val->i;
+		c->first_set = true;
+		break;
+	case T_MAX:
+		p->max_ttl = (int)val->i;
+		c->max_set = true;
+		break;
+	case T_WAIT:
+		return trace_parse_wait(c, val->str, err, errlen);
+	case T_INFLIGHT:
+		p->inflight = (int)val->i;
+		break;
+	case T_NUMERIC:
+		c->numeric = true;
+		break;
+	case T_SOURCE:
+		c->source = val->str;
+		break;
+	case T_IFACE:
+		p->iface = val->str;
+		break;
+	case T_V4:
+		c->family = AF_INET;
+		break;
+	case T_V6:
+		c->family = AF_INET6;
+		break;
+	case T_VARY:
+		p->vary_flow = true;
+		break;
+	case T_TOS:
+		p->tos = (uint8_t)val->i;
+		break;
+	case T_REPORT:
+		c->report = true;
+		break;
+	case T_COUNT:
+		p->cycles = (int)val->i;
+		c->count_set = true;
+		break;
+	case T_INTERVAL:
+		p->interval = val->num;
+		break;
+	case T_JSON:
+		c->json = true;
+		break;
+	case T_DIFF:
+		c->diff = true;
+		break;
+	default:
+		break;
 	}
 	return 0;
 }
@@ -237,8 +300,8 @@ static int trace_resolve(struct trace_conf *c, char *err, size_t errlen)
 	}
 	p->dst_name = c->target;
 	if (c->source) {
-		if (sock_resolve(c->source, sock_family(&p->dst), true,
-				 &p->src, why, sizeof(why)) < 0) {
+		if (sock_resolve(c->source, sock_family(&p->dst), true, &p->src,
+				 why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "bad source address: %s", why);
 			return -1;
 		}
@@ -264,7 +327,7 @@ static void trace_on_hop(void *arg, const struct trace_result *res, int ttl)
 static void trace_wait_names(struct rdns *rd)
 {
 	int64_t now, until;
-	struct timespec ts = { 0, 2000000 };
+	struct timespec ts = {0, 2000000};
 
 	if (!rd)
 		return;

@@ -210,8 +210,7 @@ enum rdns_state rdns_get(struct rdns *r, const struct sock_addr *a,
 			strncpy(name, s->name, len - 1);
 			name[len - 1] = '\0';
 		}
-	} else if (s && s->state != RDNS_SLOT_DONE &&
-		   now_ns < s->deadline_ns) {
+	} else if (s && s->state != RDNS_SLOT_DONE && now_ns < s->deadline_ns) {
 		st = RDNS_PENDING;
 	}
 	pthread_mutex_unlock(&r->mu);

@@ -25,9 +25,9 @@
 struct rdns;
 
 enum rdns_state {
-	RDNS_PENDING,  /* asked, no answer yet, deadline not passed */
-	RDNS_FOUND,    /* name is set */
-	RDNS_NONE,     /* no name: resolver failed, or the deadline passed */
+	RDNS_PENDING, /* asked, no answer yet, deadline not passed */
+	RDNS_FOUND,   /* name is set */
+	RDNS_NONE,    /* no name: resolver failed, or the deadline passed */
 };
 
 /*

@@ -27,7 +27,7 @@
 
 enum trace_slot_state {
 	TRACE_SLOT_FREE = 0,
-	TRACE_SLOT_OUT,  /* sent, waiting for an answer */
+	TRACE_SLOT_OUT,	 /* sent, waiting for an answer */
 	TRACE_SLOT_WAIT, /* lost to a rate limit, resend at resend_ns */
 };
 
@@ -93,8 +93,8 @@ static int trace_pick_source(const struct trace_plan *p, struct sock_addr *src,
 		close(fd);
 		return -1;
 	}
-	if (p->src.len && bind(fd, (const struct sockaddr *)&p->src.ss,
-			       p->src.len) < 0) {
+	if (p->src.len &&
+	    bind(fd, (const struct sockaddr *)&p->src.ss, p->src.len) < 0) {
 		trace_errf(err, errlen, "cannot use source address: %s",
 			   strerror(errno));
 		close(fd);
@@ -119,8 +119,7 @@ static int trace_pick_source(const struct trace_plan *p, struct sock_addr *src,
 
 static int trace_raw(int family, int proto, char *err, size_t errlen)
 {
-	int fd = socket(family, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			proto);
+	int fd = socket(family, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, proto);
 
 	if (fd < 0)
 		trace_errf(err, errlen,
@@ -361,14 +360,13 @@ static void trace_key(const struct pkt_probe *pp, const uint8_t *pkt,
 	f->tcp_seq = pp->tcp_seq;
 	f->ip_id = pp->ip_id;
 	/* The checksum the builder computed is the one on the wire. */
-	if (pkt_parse(pkt, len, &parsed) == 0 &&
-	    parsed.outer.l4 == PKT_L4_UDP)
+	if (pkt_parse(pkt, len, &parsed) == 0 && parsed.outer.l4 == PKT_L4_UDP)
 		f->udp_csum = parsed.outer.udp.checksum;
 }
 
 /* Sends buf (a whole datagram) the way the family needs. */
-static ssize_t trace_sendto(struct trace_run *t, const uint8_t *buf,
-			    size_t len, int ttl)
+static ssize_t trace_sendto(struct trace_run *t, const uint8_t *buf, size_t len,
+			    int ttl)
 {
 	struct sock_addr d = t->plan.dst;
 	char control[CMSG_SPACE(sizeof(int)) * 2];
@@ -408,8 +406,7 @@ static ssize_t trace_sendto(struct trace_run *t, const uint8_t *buf,
 	return sendmsg(t->send_fd, &msg, 0);
 }
 
-static void trace_fill_quote(const struct pkt_layer *l,
-			     struct trace_quote *q);
+static void trace_fill_quote(const struct pkt_layer *l, struct trace_quote *q);
 
 void trace_sockaddr(const struct pkt_addr *a, struct sock_addr *out)
 {
@@ -574,7 +571,7 @@ static int64_t trace_hop_rtt(const struct trace_run *t, int ttl);
  * (a few at 32), so the distance is that minus what is left, plus one. */
 static int trace_distance(int reply_ttl)
 {
-	static const int initial[] = { 32, 64, 128, 255 };
+	static const int initial[] = {32, 64, 128, 255};
 	size_t i;
 
 	if (reply_ttl <= 0)
@@ -644,8 +641,7 @@ static void trace_record(struct trace_run *t, struct trace_slot *s,
 	rp->sent = s->sent;
 	h->last = *rp;
 	h->answered = true;
-	stats_reply(&h->st, now, rp->rtt_ns, t->res->probe_len,
-		    STATS_SEQ_NONE);
+	stats_reply(&h->st, now, rp->rtt_ns, t->res->probe_len, STATS_SEQ_NONE);
 	if (t->plan.rdns) {
 		struct sock_addr sa;
 
@@ -698,8 +694,8 @@ static int trace_parse(const struct trace_run *t, int fd, const uint8_t *buf,
 				   from) < 0)
 		return -1;
 	if (fd == t->icmp_fd)
-		return pkt_parse_icmp(buf, len, AF_INET6, from,
-				      &t->res->local, p);
+		return pkt_parse_icmp(buf, len, AF_INET6, from, &t->res->local,
+				      p);
 	n = trace_wrap_v6(t, buf, len, from, rx->ttl, wrap, cap);
 	if (n < 0)
 		return n;
@@ -726,8 +722,7 @@ static bool trace_rx_one(struct trace_run *t, int fd)
 	if (rc < 0)
 		return true;
 	if (!probe_match(&t->table, &p,
-			 trace_family(&t->plan) == AF_INET6 ? &from : NULL,
-			 &m))
+			 trace_family(&t->plan) == AF_INET6 ? &from : NULL, &m))
 		return true;
 	trace_record(t, m.probe->user, &m, &p, &rx, loop_now_ns());
 	return true;
@@ -1072,8 +1067,8 @@ static uint32_t trace_random32(void)
 	return v;
 }
 
-static int trace_setup(struct trace_run *t, struct trace_result *res,
-		       char *err, size_t errlen)
+static int trace_setup(struct trace_run *t, struct trace_result *res, char *err,
+		       size_t errlen)
 {
 	struct probe_table_cfg cfg;
 	uint32_t rnd = trace_random32();
@@ -1098,9 +1093,9 @@ static int trace_setup(struct trace_run *t, struct trace_result *res,
 			       &res->remote);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.capacity = (size_t)t->plan.inflight;
-	cfg.udp_key = t->plan.vary_flow ? PROBE_UDP_PORTS
+	cfg.udp_key = t->plan.vary_flow			   ? PROBE_UDP_PORTS
 		      : trace_family(&t->plan) == AF_INET6 ? PROBE_UDP_CSUM
-							    : PROBE_UDP_IPID;
+							   : PROBE_UDP_IPID;
 	if (probe_table_init(&t->table, &cfg) < 0 ||
 	    loop_init(&t->loop, 16, 1024) < 0) {
 		trace_errf(err, errlen, "cannot set up: %s", strerror(errno));
@@ -1124,7 +1119,7 @@ static int trace_setup(struct trace_run *t, struct trace_result *res,
 int trace_run(struct trace_run *t, struct trace_result *res, trace_hop_fn fn,
 	      void *arg, char *err, size_t errlen)
 {
-	static const int sigs[] = { SIGINT, SIGTERM };
+	static const int sigs[] = {SIGINT, SIGTERM};
 	int rc, ttl;
 
 	t->res = res;

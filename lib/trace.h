@@ -45,31 +45,31 @@ enum trace_method {
 struct trace_plan {
 	enum trace_method method;
 	struct sock_addr dst;
-	const char *dst_name;   /* as the user wrote it, for the header */
-	struct sock_addr src;   /* len 0: the address the kernel would pick */
-	const char *iface;      /* NULL: any (SO_BINDTODEVICE) */
-	uint16_t port;          /* destination port; 0: the method's default */
+	const char *dst_name;	/* as the user wrote it, for the header */
+	struct sock_addr src;	/* len 0: the address the kernel would pick */
+	const char *iface;	/* NULL: any (SO_BINDTODEVICE) */
+	uint16_t port;		/* destination port; 0: the method's default */
 	int first_ttl, max_ttl; /* 1..255 */
-	int queries;            /* probes per hop per round, 1..10 */
-	int inflight;           /* probes out at once, 1..256 */
-	double wait_max;        /* seconds to wait for any reply */
-	double wait_here;       /* x the rtt of this hop's replies */
-	double wait_near;       /* x the rtt of a later hop's replies */
-	bool vary_flow;         /* classic traceroute: ports change per probe */
-	uint8_t tos;            /* TOS / traffic class of probes */
-	size_t packet_len;      /* whole IP datagram; 0: 60 (v4) / 80 (v6) */
-	int cycles;             /* rounds (report mode); 1 for a plain trace */
-	double interval;        /* seconds between the starts of rounds */
-	int retries;            /* resends of a hop's probe lost to a rate
+	int queries;		/* probes per hop per round, 1..10 */
+	int inflight;		/* probes out at once, 1..256 */
+	double wait_max;	/* seconds to wait for any reply */
+	double wait_here;	/* x the rtt of this hop's replies */
+	double wait_near;	/* x the rtt of a later hop's replies */
+	bool vary_flow;		/* classic traceroute: ports change per probe */
+	uint8_t tos;		/* TOS / traffic class of probes */
+	size_t packet_len;	/* whole IP datagram; 0: 60 (v4) / 80 (v6) */
+	int cycles;		/* rounds (report mode); 1 for a plain trace */
+	double interval;	/* seconds between the starts of rounds */
+	int retries;		/* resends of a hop's probe lost to a rate
 				 * limit (0 in report mode: loss is data) */
-	struct rdns *rdns;      /* NULL: no names (-n) */
+	struct rdns *rdns;	/* NULL: no names (-n) */
 };
 
 /* A probe as a router saw it (from the ICMP quotation) or as we sent it. */
 struct trace_quote {
 	bool valid;
-	bool l4_full;           /* more than the first 8 L4 bytes quoted */
-	enum pkt_l4 l4;         /* what the quotation carries */
+	bool l4_full;	/* more than the first 8 L4 bytes quoted */
+	enum pkt_l4 l4; /* what the quotation carries */
 	uint8_t tos, ttl;
 	uint16_t ip_id, ip_len; /* v6: 40 + payload length */
 	bool df;
@@ -93,10 +93,10 @@ struct trace_reply {
 	struct pkt_addr from;
 	int64_t rtt_ns;
 	uint8_t icmp_type, icmp_code;
-	uint32_t mtu;           /* frag needed / packet too big */
-	uint8_t quoted_ttl;     /* TTL left in the quotation */
-	int reply_ttl;          /* TTL of the reply itself, -1 unknown */
-	int tries;              /* sends it took (retries after rate limits) */
+	uint32_t mtu;	    /* frag needed / packet too big */
+	uint8_t quoted_ttl; /* TTL left in the quotation */
+	int reply_ttl;	    /* TTL of the reply itself, -1 unknown */
+	int tries;	    /* sends it took (retries after rate limits) */
 	size_t n_mpls;
 	struct pkt_mpls mpls[TRACE_MPLS_MAX];
 	struct trace_quote quote; /* the probe as this hop saw it */
@@ -105,29 +105,28 @@ struct trace_reply {
 
 struct trace_hop {
 	int ttl;
-	int nprobes;            /* probes of the last round */
+	int nprobes; /* probes of the last round */
 	struct trace_reply probes[TRACE_QUERIES_MAX];
 	struct trace_reply last; /* the last answered probe of any round */
-	bool answered;          /* any probe of any round answered */
-	struct stats st;        /* every round: sent, received, rtts */
+	bool answered;		 /* any probe of any round answered */
+	struct stats st;	 /* every round: sent, received, rtts */
 };
 
 struct trace_result {
 	struct trace_plan plan;
 	struct pkt_addr local, remote; /* our source, the destination */
 	struct trace_quote sent;       /* the first probe as we sent it */
-	size_t probe_len;              /* bytes of each probe datagram */
-	bool reached;                  /* the destination answered */
-	int last_ttl;                  /* hops shown: first_ttl..last_ttl */
-	int rounds;                    /* rounds run */
+	size_t probe_len;	       /* bytes of each probe datagram */
+	bool reached;		       /* the destination answered */
+	int last_ttl;		       /* hops shown: first_ttl..last_ttl */
+	int rounds;		       /* rounds run */
 	int64_t start_ns, end_ns;      /* CLOCK_MONOTONIC */
-	struct trace_hop *hops;        /* [0..max_ttl], index = ttl */
+	struct trace_hop *hops;	       /* [0..max_ttl], index = ttl */
 };
 
 /* Called once per hop, in TTL order, when it is complete and its names
  * have been resolved or given up on (round 0 only). */
-typedef void (*trace_hop_fn)(void *arg, const struct trace_result *r,
-			     int ttl);
+typedef void (*trace_hop_fn)(void *arg, const struct trace_result *r, int ttl);
 
 struct trace_slot;
 
@@ -137,21 +136,21 @@ struct trace_run {
 	int send_fd, icmp_fd, tcp_fd;
 	struct loop loop;
 	struct probe_table table;
-	struct trace_slot *slots;   /* plan.inflight */
+	struct trace_slot *slots; /* plan.inflight */
 	struct trace_result *res;
 	trace_hop_fn hop_fn;
 	void *hop_arg;
 	/* scheduling */
 	int round;
-	int next_ttl;               /* lowest ttl that may have probes to send */
-	int dest_guess;             /* the destination may answer from here
-				     * (its reply's TTL says so): silent
-				     * hops from here on are retried */
-	int limit_ttl;              /* no probes beyond (destination found) */
+	int next_ttl;	/* lowest ttl that may have probes to send */
+	int dest_guess; /* the destination may answer from here
+			 * (its reply's TTL says so): silent
+			 * hops from here on are retried */
+	int limit_ttl;	/* no probes beyond (destination found) */
 	int inflight;
-	int pending;                /* sends waiting for a retry timer */
-	int reported;               /* hops handed to hop_fn so far */
-	int done[TRACE_TTL_MAX + 1]; /* probes final per ttl this round */
+	int pending;		       /* sends waiting for a retry timer */
+	int reported;		       /* hops handed to hop_fn so far */
+	int done[TRACE_TTL_MAX + 1];   /* probes final per ttl this round */
 	int issued[TRACE_TTL_MAX + 1]; /* probes sent per ttl this round */
 	uint16_t serial;
 	uint16_t sport, icmp_id;
@@ -159,7 +158,7 @@ struct trace_run {
 	uint64_t timer_id, round_timer, name_timer;
 	int64_t round_start_ns;
 	bool stopped;
-	int err;                    /* errno of a fatal socket error */
+	int err; /* errno of a fatal socket error */
 	uint8_t payload[2048];
 };
 
@@ -193,14 +192,14 @@ void trace_result_free(struct trace_result *res);
 
 /* Fields of a quoted probe that a middlebox may change. */
 enum trace_field {
-	TRACE_F_SRC,      /* source address (NAT not reversed) */
+	TRACE_F_SRC, /* source address (NAT not reversed) */
 	TRACE_F_SPORT,
 	TRACE_F_DPORT,
 	TRACE_F_DSCP,
 	TRACE_F_ECN,
 	TRACE_F_IPID,
 	TRACE_F_DF,
-	TRACE_F_LEN,      /* IP total / payload length */
+	TRACE_F_LEN, /* IP total / payload length */
 	TRACE_F_FLOWLABEL,
 	TRACE_F_UDP_LEN,
 	TRACE_F_UDP_CSUM, /* with the rest unchanged: a NAT that rewrote the
@@ -216,7 +215,7 @@ enum trace_field {
 
 struct trace_change {
 	enum trace_field field;
-	uint32_t from, to;          /* numeric fields */
+	uint32_t from, to;		    /* numeric fields */
 	struct pkt_addr from_addr, to_addr; /* TRACE_F_SRC */
 };
 
@@ -260,8 +259,8 @@ const char *trace_annotation(const struct trace_reply *rp, char *buf,
 /* ------------------------------------------------------- rendering */
 
 struct trace_render {
-	bool numeric;   /* -n: addresses only */
-	bool diff;      /* --diff: a line of changed fields per hop */
+	bool numeric; /* -n: addresses only */
+	bool diff;    /* --diff: a line of changed fields per hop */
 	struct rdns *rdns;
 };
 

@@ -65,7 +65,7 @@ static uint32_t trace_opts_hash(const struct trace_quote *q)
 
 	while (i < q->tcp_opt_len) {
 		uint8_t kind = q->tcp_opts[i];
-		size_t len = kind <= 1 ? 1
+		size_t len = kind <= 1		      ? 1
 			     : i + 1 < q->tcp_opt_len ? q->tcp_opts[i + 1]
 						      : 1;
 		size_t j;
@@ -102,7 +102,7 @@ size_t trace_quote_diff(const struct trace_quote *a,
 			const struct trace_quote *b, struct trace_change *out,
 			size_t cap)
 {
-	struct trace_diff_out d = { out, cap, 0 };
+	struct trace_diff_out d = {out, cap, 0};
 
 	if (!a->valid || !b->valid)
 		return 0;
@@ -235,9 +235,16 @@ bool trace_hop_nat(const struct trace_result *r, const struct trace_hop *h)
 static const char *trace_unreach4(uint8_t code)
 {
 	switch (code) {
-	case 0: case 6: case 9: case 11:
+	case 0:
+	case 6:
+	case 9:
+	case 11:
 		return "!N";
-	case 1: case 7: case 8: case 10: case 12:
+	case 1:
+	case 7:
+	case 8:
+	case 10:
+	case 12:
 		return "!H";
 	case 2:
 		return "!P";
@@ -261,7 +268,9 @@ static const char *trace_unreach6(uint8_t code)
 	switch (code) {
 	case 0:
 		return "!N";
-	case 1: case 5: case 6:
+	case 1:
+	case 5:
+	case 6:
 		return "!X";
 	case 2:
 		return "!S";
@@ -455,11 +464,13 @@ int trace_print_report(FILE *f, const struct trace_render *o,
 
 		stats_summarize(&h->st, &s);
 		if (h->answered)
-			trace_name(o->numeric ? &(struct trace_render){ 0 } : o,
+			trace_name(o->numeric ? &(struct trace_render){0} : o,
 				   &h->last.from, name, sizeof(name));
 		else
 			snprintf(name, sizeof(name), "???");
-		fprintf(f, "%3d.|-- %-30s %5.1f%% %5llu %6.1f %5.1f %5.1f %5.1f %5.1f\n",
+		fprintf(f,
+			"%3d.|-- %-30s %5.1f%% %5llu %6.1f %5.1f %5.1f %5.1f "
+			"%5.1f\n",
 			ttl, name, s.loss_pct, (unsigned long long)s.sent,
 			s.have_rtt ? trace_ms((double)s.rtt_last_ns) : 0.0,
 			s.have_rtt ? trace_ms(s.rtt_avg_ns) : 0.0,

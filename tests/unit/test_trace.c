@@ -239,21 +239,21 @@ UNIT_TEST(test_annotations)
 		uint8_t code;
 		const char *want;
 	} rows[] = {
-		{ false, PROBE_REPLY_UNREACH, 0, "!N" },
-		{ false, PROBE_REPLY_UNREACH, 1, "!H" },
-		{ false, PROBE_REPLY_UNREACH, 2, "!P" },
-		{ false, PROBE_REPLY_PORT_UNREACH, 3, "" },
-		{ false, PROBE_REPLY_UNREACH, 5, "!S" },
-		{ false, PROBE_REPLY_UNREACH, 13, "!X" },
-		{ false, PROBE_REPLY_UNREACH, 14, "!V" },
-		{ false, PROBE_REPLY_UNREACH, 15, "!C" },
-		{ false, PROBE_REPLY_UNREACH, 99, "!<99>" },
-		{ false, PROBE_REPLY_TTL_EXCEEDED, 0, "" },
-		{ true, PROBE_REPLY_UNREACH, 0, "!N" },
-		{ true, PROBE_REPLY_UNREACH, 1, "!X" },
-		{ true, PROBE_REPLY_UNREACH, 3, "!H" },
-		{ true, PROBE_REPLY_PORT_UNREACH, 4, "" },
-		{ true, PROBE_REPLY_UNREACH, 7, "!<7>" },
+		{false, PROBE_REPLY_UNREACH, 0, "!N"},
+		{false, PROBE_REPLY_UNREACH, 1, "!H"},
+		{false, PROBE_REPLY_UNREACH, 2, "!P"},
+		{false, PROBE_REPLY_PORT_UNREACH, 3, ""},
+		{false, PROBE_REPLY_UNREACH, 5, "!S"},
+		{false, PROBE_REPLY_UNREACH, 13, "!X"},
+		{false, PROBE_REPLY_UNREACH, 14, "!V"},
+		{false, PROBE_REPLY_UNREACH, 15, "!C"},
+		{false, PROBE_REPLY_UNREACH, 99, "!<99>"},
+		{false, PROBE_REPLY_TTL_EXCEEDED, 0, ""},
+		{true, PROBE_REPLY_UNREACH, 0, "!N"},
+		{true, PROBE_REPLY_UNREACH, 1, "!X"},
+		{true, PROBE_REPLY_UNREACH, 3, "!H"},
+		{true, PROBE_REPLY_PORT_UNREACH, 4, ""},
+		{true, PROBE_REPLY_UNREACH, 7, "!<7>"},
 	};
 	size_t i;
 
@@ -262,7 +262,8 @@ UNIT_TEST(test_annotations)
 		rp.from.family = rows[i].v6 ? AF_INET6 : AF_INET;
 		rp.kind = rows[i].kind;
 		rp.icmp_code = rows[i].code;
-		CHECK_STR(trace_annotation(&rp, buf, sizeof(buf)), rows[i].want);
+		CHECK_STR(trace_annotation(&rp, buf, sizeof(buf)),
+			  rows[i].want);
 	}
 	memset(&rp, 0, sizeof(rp));
 	rp.from.family = AF_INET;
@@ -287,7 +288,7 @@ static char *render_hop(const struct trace_render *o,
 UNIT_TEST(test_hop_lines)
 {
 	struct trace_result r;
-	struct trace_render o = { .numeric = true };
+	struct trace_render o = {.numeric = true};
 	struct trace_hop *h;
 	char *s;
 
@@ -318,8 +319,8 @@ UNIT_TEST(test_hop_lines)
 	/* MPLS labels from RFC 4950 follow the address */
 	h = &r.hops[2];
 	h->probes[0].n_mpls = 2;
-	h->probes[0].mpls[0] = (struct pkt_mpls){ 16001, 0, false, 1 };
-	h->probes[0].mpls[1] = (struct pkt_mpls){ 24, 5, true, 1 };
+	h->probes[0].mpls[0] = (struct pkt_mpls){16001, 0, false, 1};
+	h->probes[0].mpls[1] = (struct pkt_mpls){24, 5, true, 1};
 	o.numeric = true;
 	s = render_hop(&o, &r, 2);
 	CHECK_STR(s, " 2  198.18.1.2 <MPLS:L=16001,E=0,S=0,T=1> "
@@ -331,7 +332,7 @@ UNIT_TEST(test_hop_lines)
 UNIT_TEST(test_diff_lines)
 {
 	struct trace_result r;
-	struct trace_render o = { .numeric = true, .diff = true };
+	struct trace_render o = {.numeric = true, .diff = true};
 	char *s;
 	int ttl;
 
@@ -357,7 +358,7 @@ UNIT_TEST(test_diff_lines)
 UNIT_TEST(test_report_rows)
 {
 	struct trace_result r;
-	struct trace_render o = { .numeric = true };
+	struct trace_render o = {.numeric = true};
 	char *s = NULL, *row;
 	size_t n = 0;
 	FILE *f;
@@ -382,14 +383,16 @@ UNIT_TEST(test_report_rows)
 	CHECK(row != NULL);
 	/* rtts 1, 2, 3, 4 ms: last 4, avg 2.5, best 1, worst 4, stdev 1.3 */
 	if (row)
-		CHECK(strncmp(row, "  1.|-- 198.18.0.2                       "
-				   "0.0%     4    4.0   2.5   1.0   4.0   1.3\n",
+		CHECK(strncmp(row,
+			      "  1.|-- 198.18.0.2                       "
+			      "0.0%     4    4.0   2.5   1.0   4.0   1.3\n",
 			      83) == 0);
 	row = strstr(s, "  2.|-- ");
 	CHECK(row != NULL);
 	if (row)
-		CHECK(strncmp(row, "  2.|-- ???                            "
-				   "100.0%     4    0.0   0.0   0.0   0.0   0.0\n",
+		CHECK(strncmp(row,
+			      "  2.|-- ???                            "
+			      "100.0%     4    0.0   0.0   0.0   0.0   0.0\n",
 			      83) == 0);
 	free(s);
 	trace_result_free(&r);
@@ -398,7 +401,7 @@ UNIT_TEST(test_report_rows)
 UNIT_TEST(test_json_document)
 {
 	struct trace_result r;
-	struct trace_render o = { .numeric = true };
+	struct trace_render o = {.numeric = true};
 	char *s = NULL;
 	size_t n = 0;
 	FILE *f;
@@ -416,7 +419,8 @@ UNIT_TEST(test_json_document)
 	CHECK(strstr(s, "\"dst\":\"198.18.1.2\",\"src\":\"198.18.0.1\""));
 	CHECK(strstr(s, "\"reached\":true"));
 	CHECK(strstr(s, "\"reply\":\"port unreachable\""));
-	CHECK(strstr(s, "\"diff\":[{\"field\":\"dscp\",\"from\":0,\"to\":10}]"));
+	CHECK(strstr(s,
+		     "\"diff\":[{\"field\":\"dscp\",\"from\":0,\"to\":10}]"));
 	CHECK(s[n - 1] == '\n');
 	free(s);
 	trace_result_free(&r);
@@ -426,7 +430,7 @@ UNIT_TEST(test_rdns)
 {
 	struct rdns *r = rdns_new(2, 4, 2000000000LL);
 	struct sock_addr lo, other;
-	struct timespec ts = { 0, 5000000 };
+	struct timespec ts = {0, 5000000};
 	char name[RDNS_NAME_MAX] = "";
 	enum rdns_state st = RDNS_PENDING;
 	int i;
@@ -458,14 +462,9 @@ UNIT_TEST(test_rdns)
 	CHECK(rdns_new(0, 4, 1) == NULL);
 }
 
-UNIT_MAIN(UNIT_CASE(test_quote_diff_fields),
-	  UNIT_CASE(test_quote_diff_tcp_mss),
+UNIT_MAIN(UNIT_CASE(test_quote_diff_fields), UNIT_CASE(test_quote_diff_tcp_mss),
 	  UNIT_CASE(test_quote_diff_flowlabel),
-	  UNIT_CASE(test_hop_diff_only_new_changes),
-	  UNIT_CASE(test_hop_nat),
-	  UNIT_CASE(test_annotations),
-	  UNIT_CASE(test_hop_lines),
-	  UNIT_CASE(test_diff_lines),
-	  UNIT_CASE(test_report_rows),
-	  UNIT_CASE(test_json_document),
-	  UNIT_CASE(test_rdns))
+	  UNIT_CASE(test_hop_diff_only_new_changes), UNIT_CASE(test_hop_nat),
+	  UNIT_CASE(test_annotations), UNIT_CASE(test_hop_lines),
+	  UNIT_CASE(test_diff_lines), UNIT_CASE(test_report_rows),
+	  UNIT_CASE(test_json_document), UNIT_CASE(test_rdns))
