@@ -13,12 +13,16 @@
 
 CMD_DECLARE(ping);
 CMD_DECLARE(trace);
+CMD_DECLARE(echo);
+/* nep-client */
+/* nep-server */
+/* shell */
 
 /* One line per subcommand, in --help order. */
 const struct cmd_entry cmd_table[] = {
 	{ "ping", cmd_ping_main, &cmd_ping_opts, CMD_PRIV_NET },
 	{ "trace", cmd_trace_main, &cmd_trace_opts, CMD_PRIV_NET },
-	/* echo */
+	{ "echo", cmd_echo_main, &cmd_echo_opts, CMD_PRIV_NET },
 	/* nep-client */
 	/* nep-server */
 	/* shell */
