@@ -330,3 +330,22 @@ assert d["hops"][3]["diff"] == [] and d["hops"][3]["changed"] == d["hops"][2]["c
 		check_chain 4 6
 	done
 }
+
+@test "routers with the kernel's ICMP rate limit: replies it ate are asked for again" {
+	# burst of 6, then one a second: 8 probes per hop overrun it; the
+	# lost ones are resent after 250 ms, 500 ms and 1 s, and the refill
+	# answers one of them (traceroute shows "* *" there)
+	topo_up --icmp-ratelimit 2
+	trace -n -q 8 --json "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [h["probes"][0]["addr"] for h in d["hops"]] == sys.argv[1].split()
+for h in d["hops"]:
+    answered = [p for p in h["probes"] if p["addr"]]
+    assert len(answered) >= 7, h
+    assert max(p["tries"] for p in h["probes"]) > 1, h
+    assert all(p["addr"] == h["probes"][0]["addr"] for p in answered)
+' "$TOPO_R1_4 $TOPO_R2_4 $TOPO_SERVER4" <<<"$output"
+}
