@@ -593,8 +593,9 @@ static void trace_guess_dest(struct trace_run *t, int d, int reply_ttl)
 {
 	int e = trace_distance(reply_ttl), h;
 
-	if (e < t->plan.first_ttl || e >= d || e >= t->dest_guess ||
-	    e < t->reported)
+	/* No retries (report mode): what was lost is the measurement. */
+	if (t->plan.retries == 0 || e < t->plan.first_ttl || e >= d ||
+	    e >= t->dest_guess || e < t->reported)
 		return;
 	for (h = e; h < d; h++)
 		if (trace_hop_rtt(t, h) > 0 || t->issued[h] < t->plan.queries)
