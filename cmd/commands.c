@@ -12,7 +12,7 @@
 	extern const struct opts_cmd cmd_##sym##_opts
 
 CMD_DECLARE(ping);
-/* trace */
+CMD_DECLARE(trace);
 CMD_DECLARE(echo);
 /* nep-client */
 /* nep-server */
@@ -21,7 +21,7 @@ CMD_DECLARE(echo);
 /* One line per subcommand, in --help order. */
 const struct cmd_entry cmd_table[] = {
 	{ "ping", cmd_ping_main, &cmd_ping_opts, CMD_PRIV_NET },
-	/* trace */
+	{ "trace", cmd_trace_main, &cmd_trace_opts, CMD_PRIV_NET },
 	{ "echo", cmd_echo_main, &cmd_echo_opts, CMD_PRIV_NET },
 	/* nep-client */
 	/* nep-server */
