@@ -11,13 +11,15 @@
 	int cmd_##sym##_main(int argc, char **argv);                         \
 	extern const struct opts_cmd cmd_##sym##_opts
 
+CMD_DECLARE(nep_server);
+
 /* One line per subcommand, in --help order. */
 const struct cmd_entry cmd_table[] = {
 	/* ping */
 	/* trace */
 	/* echo */
 	/* nep-client */
-	/* nep-server */
+	{ "nep-server", cmd_nep_server_main, &cmd_nep_server_opts, CMD_PRIV_NET },
 	/* shell */
 	{ NULL, NULL, NULL, CMD_PRIV_NONE },
 };

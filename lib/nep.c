@@ -1154,3 +1154,26 @@ int nep_session_error(struct nep_session *s, const char *text, uint8_t *buf,
 	s->seq_out++;
 	return n;
 }
+
+int nep_match(const struct nep_spec *const *specs, size_t n,
+	      const uint8_t *pkt, size_t len)
+{
+	struct nep_fields f;
+	int best = -1, best_score = 0, thr = 0;
+	size_t i;
+
+	if (nep_fields_parse(pkt, len, &f) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		int sc;
+
+		if (!specs[i])
+			continue;
+		sc = nep_spec_score(specs[i], &f, pkt, &thr);
+		if (sc > 0 && sc >= best_score) {
+			best = (int)i;
+			best_score = sc;
+		}
+	}
+	return best >= 0 && thr > 0 && best_score >= thr ? best : -1;
+}

@@ -365,4 +365,15 @@ int nep_session_echo(struct nep_session *s, const uint8_t *pkt, size_t plen,
 int nep_session_error(struct nep_session *s, const char *text, uint8_t *buf,
 		      size_t cap);
 
+
+
+/*
+ * The server's routing rule: the client (index into specs, which are in
+ * connection order) whose spec scores highest for the packet, ties going to
+ * the later client, if that score reaches the packet's threshold; -1 when
+ * nobody gets it. NULL entries are skipped.
+ */
+int nep_match(const struct nep_spec *const *specs, size_t n,
+	      const uint8_t *pkt, size_t len);
+
 #endif
