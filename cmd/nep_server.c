@@ -405,14 +405,33 @@ static void srv_timeout(struct loop *l, void *arg)
 		srv_update_filter(s);
 }
 
+/*
+ * A free slot; when every slot is taken, the oldest client still in its
+ * handshake gives way, so a flood of silent connections cannot keep a
+ * real client out (READY clients are never evicted).
+ */
 static struct srv_client *srv_free_slot(struct srv *s)
 {
+	struct srv_client *oldest = NULL;
 	size_t i;
 
-	for (i = 0; i < s->max; i++)
-		if (s->cl[i].fd < 0)
-			return &s->cl[i];
-	return NULL;
+	for (i = 0; i < s->max; i++) {
+		struct srv_client *c = &s->cl[i];
+
+		if (c->fd < 0)
+			return c;
+		if (c->sess->state != NEP_ST_READY &&
+		    (!oldest || c->serial < oldest->serial))
+			oldest = c;
+	}
+	if (oldest) {
+		bool once = s->once;
+
+		s->once = false; /* an eviction is not the end of --once */
+		srv_close(s, oldest, "server full, dropped while in handshake");
+		s->once = once;
+	}
+	return oldest;
 }
 
 static void srv_partner(const struct sock_addr *a, struct nep_partner *p)
