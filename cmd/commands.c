@@ -11,6 +11,7 @@
 	int cmd_##sym##_main(int argc, char **argv);                         \
 	extern const struct opts_cmd cmd_##sym##_opts
 
+CMD_DECLARE(nep_client);
 CMD_DECLARE(nep_server);
 
 /* One line per subcommand, in --help order. */
@@ -18,7 +19,7 @@ const struct cmd_entry cmd_table[] = {
 	/* ping */
 	/* trace */
 	/* echo */
-	/* nep-client */
+	{ "nep-client", cmd_nep_client_main, &cmd_nep_client_opts, CMD_PRIV_NET },
 	{ "nep-server", cmd_nep_server_main, &cmd_nep_server_opts, CMD_PRIV_NET },
 	/* shell */
 	{ NULL, NULL, NULL, CMD_PRIV_NONE },

@@ -371,6 +371,11 @@ static void srv_client_io(struct loop *l, int fd, uint32_t events, void *arg)
 
 		off += nep_session_feed(c->sess, buf + off, (size_t)n - off,
 					&ev);
+		/* The capture must let this client's probes through before
+		 * READY goes out: the client starts probing as soon as it
+		 * reads it. */
+		if (ev.kind == NEP_EV_READY)
+			srv_update_filter(s);
 		srv_take_output(s, c);
 		if (c->fd >= 0 && ev.kind != NEP_EV_NONE)
 			srv_on_event(s, c, &ev);
