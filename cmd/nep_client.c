@@ -176,6 +176,7 @@ struct cl {
 static int cl_tcp_flags(const char *s, char *err, size_t errlen)
 {
 	static const char letters[] = "FSRPAUEC";
+	const char *text = s;
 	char *end;
 	long v = strtol(s, &end, 0);
 	int f = 0;
@@ -204,14 +205,14 @@ static int cl_tcp_flags(const char *s, char *err, size_t errlen)
 	for (; *s; s++) {
 		const char *p = strchr(letters, toupper((unsigned char)*s));
 
-		if (!p || !*s)
+		if (!p)
 			goto bad;
 		f |= 1 << (p - letters);
 	}
 	return f;
 bad:
 	snprintf(err, errlen, "--flags: '%s' is not a set of TCP flags "
-			      "(letters of SAFRPUEC, names, or a number)", s);
+			      "(letters of SAFRPUEC, names, or a number)", text);
 	return -2;
 }
 

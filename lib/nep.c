@@ -1085,6 +1085,11 @@ size_t nep_session_feed(struct nep_session *s, const uint8_t *buf,
 		memcpy(s->in + s->inlen, buf + used, take);
 		s->inlen += take;
 		used += take;
+		/* A clear header shows a foreign version in its first byte:
+		 * no need to wait for 15 more that may never come. */
+		if (!s->inneed && s->in[0] != NEP_VERSION &&
+		    !nep_session_expect(s).enc_header)
+			return nep_session_fail(s, ev, NEP_ERR_VERSION, used);
 		if (s->inlen < want)
 			break;
 		if (!s->inneed) {

@@ -202,3 +202,131 @@ hostile() {
 	echo "$output"
 	[[ $output == *"Echoed: 2 (56B)"* ]]
 }
+
+# ---------------------------------------------------------- echolot client
+
+@test "echolot client and server across a router, with crypto: UDP probes echoed, one routed hop, intact verdict" {
+	topo_up 1
+	start_server --passphrase "open sesame 42" --once
+	run topo_exec client "$ECHOLOT" nep-client --passphrase "open sesame 42" "$TOPO_SERVER4" -c 3 --delay 200ms
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(count '^SENT ([0-9.]*s) UDP 198.18.0.1:53 > 198.18.1.2:40125 ttl=64 ')" -eq 3 ]
+	[ "$(count '^CAPT ([0-9.]*s) UDP 198.18.0.1:53 > 198.18.1.2:40125 ttl=63 ')" -eq 3 ]
+	[ "$(count '^RCVD ([0-9.]*s) ICMP \[198.18.1.2 > 198.18.0.1 Port unreachable')" -eq 3 ]
+	[[ $output == *"Raw packets sent: 3 (84B) | Rcvd: 3 (168B) | Lost: 0 (0.00%)| Echoed: 3 (84B) "* ]]
+	[[ $output == *"ttl                  64 -> 63  (1 routed hop)"* ]]
+	[[ $output == *"Verdict: probes arrive unchanged"* ]]
+	[[ $output != *"NAT detected"* ]]
+	wait_server
+	run cat "$SRV_LOG"
+	[[ $output == *"1 client served"* ]]
+}
+
+@test "echolot client behind NAT: CAPT shows the NAT address and the verdict says NAT detected (text and --json)" {
+	topo_up --nat 1 2
+	start_server --passphrase pw
+	run topo_exec client "$ECHOLOT" nep-client --passphrase pw "$TOPO_SERVER4" --tcp -p 80 -c 2 --delay 200ms
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(count '^SENT .* TCP 198.18.0.1:[0-9]* > 198.18.2.2:80 S ttl=64 ')" -eq 2 ]
+	[ "$(count '^CAPT .* TCP 198.18.1.1:[0-9]* > 198.18.2.2:80 S ttl=62 ')" -eq 2 ]
+	[[ $output == *"source address       198.18.0.1 -> 198.18.1.1"* ]]
+	[[ $output == *"ttl                  64 -> 62  (2 routed hops)"* ]]
+	[[ $output == *"Verdict: NAT detected"* ]]
+	run topo_exec client "$ECHOLOT" nep-client --passphrase pw "$TOPO_SERVER4" -c 2 --delay 200ms --json
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.verdicts | index("nat") != null' <<<"$output")" = true ]
+	[ "$(jq -r '.changes[] | select(.field == "src_addr") | .captured' <<<"$output")" = 198.18.1.1 ]
+	[ "$(jq -r '.side_channel_seen' <<<"$output")" = 198.18.1.1 ]
+	[ "$(jq -r '.stats.echoed' <<<"$output")" = 2 ]
+}
+
+@test "echolot client and server: TCP, ICMP and --no-crypto" {
+	topo_up 1
+	start_server --no-crypto
+	run topo_exec client "$ECHOLOT" nep-client --no-crypto "$TOPO_SERVER4" --tcp -p 443 --ttl 20 --win 2048 -c 2 --delay 200ms
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(count '^CAPT .* TCP 198.18.0.1:[0-9]* > 198.18.1.2:443 S ttl=19 .* win=2048')" -eq 2 ]
+	run topo_exec client "$ECHOLOT" nep-client --no-crypto "$TOPO_SERVER4" --icmp -c 2 --delay 200ms
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(count '^CAPT .* ICMP \[198.18.0.1 > 198.18.1.2 Echo request (type=8/code=0) id=[0-9]* seq=[12]\] IP \[ttl=63 ')" -eq 2 ]
+	[[ $output == *"Echoed: 2 (56B)"* ]]
+}
+
+@test "echolot client and server over IPv6 (side channel and TCP probes)" {
+	topo_up 1
+	start_server --passphrase pw
+	run topo_exec client "$ECHOLOT" nep-client --passphrase pw "$TOPO_SERVER6" --tcp -p 80 -c 3 --delay 200ms
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(count '^CAPT .* TCP \[\[2001:2::1\]:[0-9]* > \[2001:2:0:1::2\]:80 S seq=[0-9]*\] IP \[hopl=63 ')" -ge 2 ]
+	run cat "$SRV_LOG"
+	[[ $output == *"Connection received from [2001:2::1]:"* ]]
+}
+
+@test "echolot client against nping --echo-server --no-crypto: UDP, TCP and ICMP echoed" {
+	topo_up 1
+	topo_bg server nping --echo-server x --no-crypto
+	wait_listen server
+	run topo_exec client "$ECHOLOT" nep-client --no-crypto "$TOPO_SERVER4" -c 2 --delay 200ms
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(count '^CAPT .* UDP 198.18.0.1:53 > 198.18.1.2:40125 ttl=63 ')" -eq 2 ]
+	run topo_exec client "$ECHOLOT" nep-client --no-crypto "$TOPO_SERVER4" --tcp -p 80 -c 2 --delay 200ms
+	echo "$output"
+	[ "$(count '^CAPT .* TCP 198.18.0.1:[0-9]* > 198.18.1.2:80 S ttl=63 ')" -eq 2 ]
+	run topo_exec client "$ECHOLOT" nep-client --no-crypto "$TOPO_SERVER4" --icmp -c 2 --delay 200ms
+	echo "$output"
+	[ "$(count '^CAPT .* ICMP \[198.18.0.1 > 198.18.1.2 Echo request')" -eq 2 ]
+	[[ $output == *"Echoed: 2 (56B)"* ]]
+}
+
+@test "wrong passphrase: the client says so and exits 1, the server drops it and --once exits 1" {
+	topo_up 0
+	start_server --passphrase right --once
+	run topo_exec client "$ECHOLOT" nep-client --passphrase wrong "$TOPO_SERVER4" -c 1
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"echolot nep-client: wrong passphrase: the server's handshake does not verify"* ]]
+	[ "$(count '^SENT')" -eq 0 ]
+	wait_server
+	run cat "$SRV_LOG"
+	echo "$output"
+	[[ $output == *"Client #0 (198.18.0.1:"*") disconnected"* ]]
+	[[ $output == *"0 clients served"* ]]
+	# --once with a failed session is a failure for scripts too
+	topo_bg server sh -c "\"$ECHOLOT\" nep-server --passphrase right --once; echo exit=\$?"
+	wait_listen server
+	topo_exec client "$ECHOLOT" nep-client --passphrase wrong "$TOPO_SERVER4" -c 1 || true
+	for i in $(seq 1 50); do grep -q exit= "$TOPO_LAST_LOG" && break; sleep 0.1; done
+	grep -q 'exit=1' "$TOPO_LAST_LOG"
+}
+
+@test "client errors: connection refused, a server speaking another version, a silent server (timeout)" {
+	topo_up 0
+	run topo_exec client "$ECHOLOT" nep-client --passphrase x "$TOPO_SERVER4" -c 1
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"echolot nep-client: cannot connect to $TOPO_SERVER4 port 9929: connection refused"* ]]
+	# a server that sends a version-2 header
+	printf '#!/bin/sh\nprintf "\\002\\001\\000\\030garbage-garbage-garbage"\nsleep 2\n' >"$BATS_TEST_TMPDIR/v2.sh"
+	chmod +x "$BATS_TEST_TMPDIR/v2.sh"
+	topo_bg server socat TCP-LISTEN:9929,reuseaddr,fork EXEC:"$BATS_TEST_TMPDIR/v2.sh"
+	wait_listen server
+	run topo_exec client "$ECHOLOT" nep-client --passphrase x "$TOPO_SERVER4" -c 1
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"protocol version mismatch: the server speaks NEP version 2"* ]]
+	topo_kill "$TOPO_LAST_PID"
+	# a server that accepts and says nothing
+	topo_bg server socat TCP-LISTEN:9929,reuseaddr,fork SYSTEM:"sleep 5"
+	wait_listen server
+	run topo_exec client "$ECHOLOT" nep-client --passphrase x --timeout 1 "$TOPO_SERVER4" -c 1
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"the NEP handshake with $TOPO_SERVER4 timed out after 1.0s"* ]]
+}

@@ -1025,6 +1025,11 @@ UNIT_TEST(test_session_truncated_and_lengths)
 	buf[0] = 2;
 	ev = feed_all(&p->c, buf, n, n, &k);
 	CHECK_EQ(ev.err, NEP_ERR_VERSION);
+	/* ... seen from the first byte alone. */
+	pair_init(p, true, true, "pw", "pw", 6);
+	CHECK_EQ(nep_session_feed(&p->c, buf, 1, &ev), 1);
+	CHECK_EQ(ev.kind, NEP_EV_FAILED);
+	CHECK_EQ(ev.err, NEP_ERR_VERSION);
 	/* An ECHO claiming more than the largest message. */
 	pair_init(p, false, false, "pw", "pw", 6);
 	pair_pump(p, NEP_MSG_MAX);
