@@ -347,12 +347,12 @@ const char *out_state_name(int state)
 
 void out_check_defaults(struct out_check *c)
 {
-	c->warn = (struct out_threshold){ true, 200.0, 40.0 };
-	c->crit = (struct out_threshold){ true, 500.0, 80.0 };
+	c->warn = (struct out_threshold){true, 200.0, 40.0};
+	c->crit = (struct out_threshold){true, 500.0, 80.0};
 }
 
-static void set_err(char *err, size_t errlen, const char *what,
-		    const char *tok, size_t toklen)
+static void set_err(char *err, size_t errlen, const char *what, const char *tok,
+		    size_t toklen)
 {
 	if (err && errlen)
 		snprintf(err, errlen, "%s '%.*s'", what, (int)toklen, tok);
@@ -459,6 +459,8 @@ int out_check_eval(const struct out_check *c, uint64_t sent, bool have_rtt,
 {
 	if (sent == 0 || !isfinite(loss_pct) || (have_rtt && !isfinite(rta_ms)))
 		return OUT_UNKNOWN;
+	if (!c)
+		return OUT_OK;
 	if (breaches(&c->crit, have_rtt, rta_ms, loss_pct))
 		return OUT_CRITICAL;
 	if (breaches(&c->warn, have_rtt, rta_ms, loss_pct))
@@ -500,8 +502,8 @@ static int put_sanitized(FILE *f, const char *s)
 int out_nagios_line(FILE *f, const struct out_nagios *n,
 		    const struct out_check *c, int state)
 {
-	char rta[48], rtmin[48], rtmax[48], pl[32], wr[32] = "", cr[32] = "",
-							 wl[32] = "", cl[32] = "";
+	char rta[48], rtmin[48], rtmax[48], pl[32];
+	char wr[32] = "", cr[32] = "", wl[32] = "", cl[32] = "";
 	int r;
 
 	fmt_ms(rta, sizeof(rta), n->have_rtt, n->rta_ms);
@@ -671,15 +673,43 @@ static int put_escaped(FILE *f, const char *s, bool quote)
 	return 0;
 }
 
+/* [a-zA-Z_:][a-zA-Z0-9_:]* for metric names; label names without ':'.
+ * A bad name would make the collector reject the whole file. */
+static bool metric_name_ok(const char *s, bool colon)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		char c = s[i];
+		bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     c == '_' || (colon && c == ':');
+
+		if (!alpha && !(i > 0 && c >= '0' && c <= '9'))
+			return false;
+	}
+	return i > 0;
+}
+
+static int metrics_einval(struct out_metrics *m)
+{
+	if (m->err == 0)
+		m->err = EINVAL;
+	errno = EINVAL;
+	return -1;
+}
+
 int out_metrics_family(struct out_metrics *m, const char *name,
 		       const char *type, const char *unit, const char *help)
 {
 	if (!m->f)
 		return -1;
+	if (!metric_name_ok(name, true) || !metric_name_ok(type, false) ||
+	    (unit && !metric_name_ok(unit, false)))
+		return metrics_einval(m);
 	if (metrics_check(m, fprintf(m->f, "# TYPE %s %s\n", name, type)) < 0)
 		return -1;
-	if (unit && metrics_check(m, fprintf(m->f, "# UNIT %s %s\n", name,
-					     unit)) < 0)
+	if (unit &&
+	    metrics_check(m, fprintf(m->f, "# UNIT %s %s\n", name, unit)) < 0)
 		return -1;
 	if (help) {
 		if (metrics_check(m, fprintf(m->f, "# HELP %s ", name)) < 0 ||
@@ -709,19 +739,26 @@ int out_metrics_sample(struct out_metrics *m, const char *name,
 	char num[64];
 	size_t i;
 
-	if (!m->f || metrics_check(m, fputs(name, m->f) == EOF ? -1 : 0) < 0)
+	if (!m->f)
+		return -1;
+	if (!metric_name_ok(name, true))
+		return metrics_einval(m);
+	for (i = 0; i < nlabels; i++)
+		if (!metric_name_ok(labels[i].name, false) || !labels[i].value)
+			return metrics_einval(m);
+	if (metrics_check(m, fputs(name, m->f) == EOF ? -1 : 0) < 0)
 		return -1;
 	for (i = 0; i < nlabels; i++) {
 		if (metrics_check(m, fprintf(m->f, "%s%s=\"", i ? "," : "{",
 					     labels[i].name)) < 0 ||
-		    metrics_check(m, put_escaped(m->f, labels[i].value,
-						 true)) < 0 ||
+		    metrics_check(m, put_escaped(m->f, labels[i].value, true)) <
+			    0 ||
 		    metrics_check(m, fputc('"', m->f) == EOF ? -1 : 0) < 0)
 			return -1;
 	}
 	fmt_metric(num, sizeof(num), value);
-	return metrics_check(m, fprintf(m->f, "%s %s\n", nlabels ? "}" : "",
-					num));
+	return metrics_check(m,
+			     fprintf(m->f, "%s %s\n", nlabels ? "}" : "", num));
 }
 
 int out_metrics_commit(struct out_metrics *m)

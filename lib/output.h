@@ -30,11 +30,11 @@
 struct json_writer {
 	FILE *f;
 	unsigned flags;
-	int depth;                     /* open containers */
-	bool first[JSON_MAX_DEPTH];    /* no member written yet at depth i */
-	bool is_obj[JSON_MAX_DEPTH];   /* container at depth i is an object */
-	bool after_key;                /* a key was written, value expected */
-	int err;                       /* sticky: first error (< 0), or 0 */
+	int depth;		     /* open containers */
+	bool first[JSON_MAX_DEPTH];  /* no member written yet at depth i */
+	bool is_obj[JSON_MAX_DEPTH]; /* container at depth i is an object */
+	bool after_key;		     /* a key was written, value expected */
+	int err;		     /* sticky: first error (< 0), or 0 */
 };
 
 /*
@@ -91,7 +91,7 @@ const char *out_state_name(int state);
 
 struct out_threshold {
 	bool set;
-	double rtt_ms;   /* round trip average, ms */
+	double rtt_ms;	 /* round trip average, ms */
 	double loss_pct; /* packet loss, percent */
 };
 
@@ -116,7 +116,7 @@ int out_check_parse(struct out_check *c, const char *spec, char *err,
  * The state for the figures, like check_icmp: CRITICAL when rta >= crit
  * rtt or loss >= crit loss, else WARNING for the warn pair, else OK.
  * have_rtt false (no reply) judges loss alone. sent == 0 (nothing
- * measured) is UNKNOWN.
+ * measured) is UNKNOWN. c may be NULL (no thresholds).
  */
 int out_check_eval(const struct out_check *c, uint64_t sent, bool have_rtt,
 		   double rta_ms, double loss_pct);
@@ -124,7 +124,7 @@ int out_check_eval(const struct out_check *c, uint64_t sent, bool have_rtt,
 struct out_nagios {
 	const char *service; /* "PING" */
 	const char *host;    /* as the user wrote it */
-	bool have_rtt;       /* false: rta/rtmin/rtmax are "U" (undetermined) */
+	bool have_rtt;	     /* false: rta/rtmin/rtmax are "U" (undetermined) */
 	double rta_ms, rtmin_ms, rtmax_ms;
 	double loss_pct;
 };
@@ -185,7 +185,10 @@ int out_metrics_family(struct out_metrics *m, const char *name,
 		       const char *type, const char *unit, const char *help);
 
 /* name{l1="v1",...} value. Label values are escaped (\\ \" \n); NaN is
- * written as NaN, infinities as +Inf/-Inf. */
+ * written as NaN, infinities as +Inf/-Inf. Metric and label names must
+ * be valid ([a-zA-Z_:][a-zA-Z0-9_:]*, no ':' in label names): else -1
+ * with EINVAL, and the commit fails too, so no broken file replaces a
+ * good one. */
 int out_metrics_sample(struct out_metrics *m, const char *name,
 		       const struct out_label *labels, size_t nlabels,
 		       double value);

@@ -121,9 +121,18 @@ static void note_rx_time(struct stats *s, int64_t t_ns)
 		s->last_recv_ns = t_ns;
 }
 
+/* iputils keeps these sums in long long and lets them overflow; we keep
+ * them exact while they fit and then say so. */
+static void us_add(struct stats *s, int64_t sum, int64_t sum2)
+{
+	if (__builtin_add_overflow(s->us_sum, sum, &s->us_sum) ||
+	    __builtin_add_overflow(s->us_sum2, sum2, &s->us_sum2))
+		s->us_overflow = true;
+}
+
 static void add_rtt(struct stats *s, int64_t rtt_ns)
 {
-	int64_t us = rtt_ns / 1000;
+	int64_t us = rtt_ns / 1000, sq;
 	double delta;
 
 	if (s->rtt_n == 0 || rtt_ns < s->rtt_min_ns)
@@ -134,8 +143,17 @@ static void add_rtt(struct stats *s, int64_t rtt_ns)
 		s->us_min = us;
 	if (s->rtt_n == 0 || us > s->us_max)
 		s->us_max = us;
-	s->us_sum += us;
-	s->us_sum2 += us * us;
+	if (__builtin_mul_overflow(us, us, &sq))
+		s->us_overflow = true;
+	else
+		us_add(s, us, sq);
+
+	/* iputils' ewma starts at the first sample (or again after a
+	 * 0 us one, as it does) */
+	if (s->ewma8_us == 0)
+		s->ewma8_us = us * 8;
+	else
+		s->ewma8_us += us - s->ewma8_us / 8;
 
 	/* RFC 3550 6.4.1: D is the change in transit time between two
 	 * consecutive packets; J moves 1/16 of the way to |D|. */
@@ -156,8 +174,8 @@ static void add_rtt(struct stats *s, int64_t rtt_ns)
 	hist_add(&s->hist, rtt_ns);
 }
 
-void stats_reply(struct stats *s, int64_t t_ns, int64_t rtt_ns,
-		 uint64_t bytes, uint64_t seq)
+void stats_reply(struct stats *s, int64_t t_ns, int64_t rtt_ns, uint64_t bytes,
+		 uint64_t seq)
 {
 	note_rx_time(s, t_ns);
 	s->received++;
@@ -253,8 +271,8 @@ static void merge_rtt(struct stats *dst, const struct stats *src)
 		dst->us_min = src->us_min;
 	if (dst->rtt_n == 0 || src->us_max > dst->us_max)
 		dst->us_max = src->us_max;
-	dst->us_sum += src->us_sum;
-	dst->us_sum2 += src->us_sum2;
+	dst->us_overflow |= src->us_overflow;
+	us_add(dst, src->us_sum, src->us_sum2);
 
 	/* Chan et al.'s pairwise combination of mean and M2. */
 	delta = src->rtt_mean_ns - dst->rtt_mean_ns;
@@ -269,6 +287,7 @@ static void merge_rtt(struct stats *dst, const struct stats *src)
 	/* "last" is the source's: merging is done in time order (hop
 	 * after hop, cycle after cycle). */
 	dst->rtt_last_ns = src->rtt_last_ns;
+	dst->ewma8_us = src->ewma8_us;
 	dst->prev_rtt_ns = src->prev_rtt_ns;
 	dst->rtt_n = n;
 
@@ -328,12 +347,18 @@ static void iputils_figures(const struct stats *s, struct stats_summary *m)
 	int64_t n = (int64_t)s->rtt_n;
 	int64_t avg = s->us_sum / n, var;
 
+	m->ip_min_us = s->us_min;
+	m->ip_max_us = s->us_max;
+	m->ip_ewma_us = s->ewma8_us / 8;
+	if (s->us_overflow) {
+		m->ip_avg_us = (int64_t)(s->rtt_mean_ns / 1000);
+		m->ip_mdev_us = (int64_t)(sqrt(s->rtt_m2 / (double)n) / 1000);
+		return;
+	}
 	if (s->us_sum < 2147483647)
 		var = (s->us_sum2 - (s->us_sum * s->us_sum) / n) / n;
 	else
 		var = s->us_sum2 / n - avg * avg;
-	m->ip_min_us = s->us_min;
-	m->ip_max_us = s->us_max;
 	m->ip_avg_us = avg;
 	m->ip_mdev_us = isqrt64(var);
 }
@@ -382,11 +407,14 @@ static void summarize_times(const struct stats *s, struct stats_summary *m)
 	m->elapsed_ns = last - s->first_send_ns;
 	if (m->elapsed_ns < 0)
 		m->elapsed_ns = 0;
+	if (s->sent > 1)
+		m->ip_ipg_us = m->elapsed_ns / 1000 / (int64_t)(s->sent - 1);
 }
 
 void stats_summary_rates(struct stats_summary *m)
 {
-	double tx = (double)m->tx_time_ns / 1e9, rx = (double)m->rx_time_ns / 1e9;
+	double tx = (double)m->tx_time_ns / 1e9,
+	       rx = (double)m->rx_time_ns / 1e9;
 
 	m->tx_bytes_per_s = tx > 0 ? (double)m->sent_bytes / tx : 0.0;
 	m->tx_pkts_per_s = tx > 0 ? (double)m->sent / tx : 0.0;

@@ -36,14 +36,14 @@
  * Histogram layout (HDR-style): values below 2^SUB_BITS ns get a bucket
  * each; above, every power-of-two octave [2^e, 2^(e+1)) is split into
  * 2^SUB_BITS equal buckets, so a bucket is at most 1/64 of its lower bound
- * wide and its midpoint is within 1/128 (0.79 %) of any value in it.
+ * wide and its midpoint is within 1/128 (0.78 %) of any value in it.
  * Octaves run up to 2^STATS_HIST_MAX_EXP ns (about 1100 s); larger rtts
  * land in an overflow bucket whose estimate is the exact maximum.
  */
 #define STATS_HIST_SUB_BITS 6
 #define STATS_HIST_SUB (1 << STATS_HIST_SUB_BITS)
 #define STATS_HIST_MAX_EXP 40
-#define STATS_HIST_BUCKETS \
+#define STATS_HIST_BUCKETS                                                     \
 	(STATS_HIST_SUB * (STATS_HIST_MAX_EXP - STATS_HIST_SUB_BITS + 1))
 
 struct stats_hist {
@@ -57,7 +57,7 @@ struct stats_hist {
 
 /* stats_error kinds */
 enum stats_err {
-	STATS_ERR_ICMP,    /* ICMP error quoting our probe (iputils "errors") */
+	STATS_ERR_ICMP,	   /* ICMP error quoting our probe (iputils "errors") */
 	STATS_ERR_LOCAL,   /* send failed, local error (also "errors") */
 	STATS_ERR_CORRUPT, /* reply that failed its checks ("corrupted") */
 };
@@ -92,6 +92,9 @@ struct stats {
 	/* iputils' own integer-microsecond sums, so its summary line comes
 	 * out exactly as ping prints it */
 	int64_t us_sum, us_sum2, us_min, us_max;
+	int64_t ewma8_us; /* iputils' ewma of the rtt, times 8, in us */
+	bool us_overflow; /* sums overflowed (rtts of minutes, millions of
+			   * times): the double figures stand in */
 	/* RFC 3550 interarrival jitter over consecutive replies */
 	double jitter_ns;
 	int64_t prev_rtt_ns;
@@ -111,12 +114,11 @@ void stats_sent(struct stats *s, int64_t t_ns, uint64_t bytes);
  * send order, unwrapped by the caller (ping's 16-bit icmp_seq must be made
  * monotonic), or STATS_SEQ_NONE.
  */
-void stats_reply(struct stats *s, int64_t t_ns, int64_t rtt_ns,
-		 uint64_t bytes, uint64_t seq);
+void stats_reply(struct stats *s, int64_t t_ns, int64_t rtt_ns, uint64_t bytes,
+		 uint64_t seq);
 
 /* A further reply to a probe that was already answered. */
-void stats_dup(struct stats *s, int64_t t_ns, int64_t rtt_ns,
-	       uint64_t bytes);
+void stats_dup(struct stats *s, int64_t t_ns, int64_t rtt_ns, uint64_t bytes);
 
 /* An error about one of our probes (kind: enum stats_err). */
 void stats_error(struct stats *s, int64_t t_ns, int kind, uint64_t bytes);
@@ -150,7 +152,7 @@ struct stats_summary {
 	/* every packet that came back (replies, dups, ICMP errors): what
 	 * Nping calls Rcvd */
 	uint64_t rx_packets, rx_bytes;
-	uint64_t lost;   /* sent - received, never negative */
+	uint64_t lost;	 /* sent - received, never negative */
 	double loss_pct; /* 100 * lost / sent; 0 when nothing was sent */
 
 	bool have_rtt;
@@ -164,6 +166,9 @@ struct stats_summary {
 
 	/* iputils' figures in integer microseconds (truncated like it) */
 	int64_t ip_min_us, ip_avg_us, ip_max_us, ip_mdev_us;
+	/* its "ipg/ewma": mean gap between sends over the run time, and the
+	 * moving average of the rtt (weight 1/8) */
+	int64_t ip_ipg_us, ip_ewma_us;
 
 	/* Tx: first to last send. Rx: first send to the end of the run
 	 * (stats_end) or else to the last packet received. elapsed: first
@@ -189,11 +194,22 @@ void stats_summary_rates(struct stats_summary *sum);
  */
 int stats_render_iputils(FILE *f, const struct stats_summary *sum);
 
+/* What iputils adds to its rtt line in some modes; ping knows them. */
+struct stats_iputils_extra {
+	int pipe; /* most probes in flight at once; shown when > 1 */
+	bool ipg; /* ", ipg/ewma X/Y ms": iputils shows it with -f and -A */
+};
+
+/* As stats_render_iputils, with ", pipe N" and ", ipg/ewma ..." after
+ * the rtt line's " ms" (x may be NULL). */
+int stats_render_iputils_ex(FILE *f, const struct stats_summary *sum,
+			    const struct stats_iputils_extra *x);
+
 /* stats_render_nping flags */
 #define STATS_NPING_ECHOED 0x1 /* "| Echoed: N (NB) " (nep-client) */
-#define STATS_NPING_TIMES 0x2  /* Tx/Rx time lines (nping prints them
-				* with -v) */
-#define STATS_NPING_EXTRA 0x4  /* our Percentiles line */
+/* Tx/Rx time lines (nping prints them with -v) */
+#define STATS_NPING_TIMES 0x2
+#define STATS_NPING_EXTRA 0x4 /* our Percentiles line */
 
 /*
  * The Nping block (the " " separator line before it is the caller's):
@@ -201,9 +217,11 @@ int stats_render_iputils(FILE *f, const struct stats_summary *sum);
  *   Raw packets sent: 3 (84B) | Rcvd: 3 (84B) | Lost: 0 (0.00%)
  *   Tx time: 2.00340s | Tx bytes/s: 59.90 | Tx pkts/s: 1.50
  *   Rx time: 3.00489s | Rx bytes/s: 39.93 | Rx pkts/s: 1.00
- *   Percentiles: p50 0.045ms | p90 0.060ms | p99 0.061ms | Jitter: 0.010ms | Mdev: 0.012ms
- * "N/A" for rtts when nothing came back; byte counts as nping formats
- * them (B, then KB/MB/GB with two decimals).
+ *   Percentiles: p50 0.045ms | p90 0.060ms | p99 0.061ms | Jitter: ...
+ * (the last line is ours; in full it ends "| Jitter: 0.010ms | Mdev:
+ * 0.012ms"). "N/A" for rtts when
+ * nothing came back; byte counts as nping formats them: 999B, then
+ * decimal KB/MB/GB with three decimals (1.000KB, 41.120KB, 1.428MB).
  */
 int stats_render_nping(FILE *f, const struct stats_summary *sum,
 		       unsigned flags);

@@ -39,23 +39,53 @@ static int iputils_first_line(FILE *f, const struct stats_summary *m)
 	return fputc('\n', f) == EOF ? -1 : 0;
 }
 
+/* ", pipe N" and ", ipg/ewma"; the comma only after something. */
+static int iputils_tail(FILE *f, const struct stats_summary *m,
+			const struct stats_iputils_extra *x, bool comma)
+{
+	bool ipg = x && x->ipg && m->have_rtt && m->sent > 1;
+
+	if (x && x->pipe > 1) {
+		if (fprintf(f, "%spipe %d", comma ? ", " : "", x->pipe) < 0)
+			return -1;
+		comma = true;
+	}
+	if (ipg &&
+	    fprintf(f,
+		    "%sipg/ewma %" PRId64 ".%03" PRId64 "/%" PRId64
+		    ".%03" PRId64 " ms",
+		    comma ? ", " : "", m->ip_ipg_us / 1000, m->ip_ipg_us % 1000,
+		    m->ip_ewma_us / 1000, m->ip_ewma_us % 1000) < 0)
+		return -1;
+	/* comma is set exactly when something is on the line */
+	if (comma && fputc('\n', f) == EOF)
+		return -1;
+	return 0;
+}
+
 int stats_render_iputils(FILE *f, const struct stats_summary *m)
+{
+	return stats_render_iputils_ex(f, m, NULL);
+}
+
+int stats_render_iputils_ex(FILE *f, const struct stats_summary *m,
+			    const struct stats_iputils_extra *x)
 {
 	if (iputils_first_line(f, m) < 0)
 		return -1;
 	if (!m->have_rtt)
-		return 0;
+		return iputils_tail(f, m, x, false);
 	/* Whole microseconds shown as ms: truncated, not rounded. */
 	if (fprintf(f,
 		    "rtt min/avg/max/mdev = %" PRId64 ".%03" PRId64 "/%" PRId64
 		    ".%03" PRId64 "/%" PRId64 ".%03" PRId64 "/%" PRId64
-		    ".%03" PRId64 " ms\n",
+		    ".%03" PRId64 " ms",
 		    m->ip_min_us / 1000, m->ip_min_us % 1000,
 		    m->ip_avg_us / 1000, m->ip_avg_us % 1000,
 		    m->ip_max_us / 1000, m->ip_max_us % 1000,
 		    m->ip_mdev_us / 1000, m->ip_mdev_us % 1000) < 0)
 		return -1;
-	return 0;
+	return iputils_tail(f, m, x, true);
 }
 
 /* --------------------------------------------------------------- Nping */
@@ -76,11 +106,12 @@ static void nping_bytes(char *buf, size_t len, uint64_t b)
 static int nping_rtt_line(FILE *f, const struct stats_summary *m)
 {
 	if (!m->have_rtt)
-		return fputs("Max rtt: N/A | Min rtt: N/A | Avg rtt: N/A\n", f) ==
-				       EOF
+		return fputs("Max rtt: N/A | Min rtt: N/A | Avg rtt: N/A\n",
+			     f) == EOF
 			       ? -1
 			       : 0;
-	return fprintf(f, "Max rtt: %.3fms | Min rtt: %.3fms | Avg rtt: %.3fms\n",
+	return fprintf(f,
+		       "Max rtt: %.3fms | Min rtt: %.3fms | Avg rtt: %.3fms\n",
 		       (double)m->rtt_max_ns / NS_PER_MS,
 		       (double)m->rtt_min_ns / NS_PER_MS,
 		       m->rtt_avg_ns / NS_PER_MS) < 0
@@ -148,8 +179,7 @@ int stats_render_extra(FILE *f, const struct stats_summary *m)
 		       : 0;
 }
 
-int stats_render_nping(FILE *f, const struct stats_summary *m,
-		       unsigned flags)
+int stats_render_nping(FILE *f, const struct stats_summary *m, unsigned flags)
 {
 	if (nping_rtt_line(f, m) < 0 || nping_packets_line(f, m, flags) < 0)
 		return -1;
@@ -246,8 +276,8 @@ int stats_render_nagios(FILE *f, const char *service, const char *host,
 		.rtmax_ms = (double)m->rtt_max_ns / NS_PER_MS,
 		.loss_pct = m->loss_pct,
 	};
-	int state = out_check_eval(c, m->sent, n.have_rtt, n.rta_ms,
-				   n.loss_pct);
+	int state =
+		out_check_eval(c, m->sent, n.have_rtt, n.rta_ms, n.loss_pct);
 
 	if (out_nagios_line(f, &n, c, state) < 0)
 		return -1;
@@ -262,17 +292,17 @@ struct om_family {
 	bool (*get)(const struct stats_summary *m, double *v);
 };
 
-#define OM_COUNT(fn, field)                                                 \
-	static bool fn(const struct stats_summary *m, double *v)            \
-	{                                                                   \
-		*v = (double)m->field;                                      \
-		return true;                                                \
+#define OM_COUNT(fn, field)                                                    \
+	static bool fn(const struct stats_summary *m, double *v)               \
+	{                                                                      \
+		*v = (double)m->field;                                         \
+		return true;                                                   \
 	}
-#define OM_RTT(fn, expr)                                                    \
-	static bool fn(const struct stats_summary *m, double *v)            \
-	{                                                                   \
-		*v = (double)(expr) / NS_PER_S;                             \
-		return m->have_rtt;                                         \
+#define OM_RTT(fn, expr)                                                       \
+	static bool fn(const struct stats_summary *m, double *v)               \
+	{                                                                      \
+		*v = (double)(expr) / NS_PER_S;                                \
+		return m->have_rtt;                                            \
 	}
 
 OM_COUNT(om_sent, sent)
@@ -295,25 +325,24 @@ static bool om_loss(const struct stats_summary *m, double *v)
 }
 
 static const struct om_family om_families[] = {
-	{ "_packets_sent", NULL, "Probes sent in the last run.", om_sent },
-	{ "_packets_received", NULL, "Probes answered in the last run.",
-	  om_received },
-	{ "_duplicates", NULL, "Duplicate replies in the last run.", om_dups },
-	{ "_errors", NULL, "ICMP and local errors in the last run.",
-	  om_errors },
-	{ "_loss_ratio", "ratio", "Fraction of probes lost (0-1).", om_loss },
-	{ "_rtt_min_seconds", "seconds", "Minimum round trip time.", om_min },
-	{ "_rtt_avg_seconds", "seconds", "Average round trip time.", om_avg },
-	{ "_rtt_max_seconds", "seconds", "Maximum round trip time.", om_max },
-	{ "_rtt_mdev_seconds", "seconds",
-	  "Round trip time mean deviation (as iputils ping).", om_mdev },
-	{ "_rtt_p50_seconds", "seconds", "Median round trip time.", om_p50 },
-	{ "_rtt_p90_seconds", "seconds", "90th percentile round trip time.",
-	  om_p90 },
-	{ "_rtt_p99_seconds", "seconds", "99th percentile round trip time.",
-	  om_p99 },
-	{ "_jitter_seconds", "seconds", "RFC 3550 interarrival jitter.",
-	  om_jitter },
+	{"_packets_sent", NULL, "Probes sent in the last run.", om_sent},
+	{"_packets_received", NULL, "Probes answered in the last run.",
+	 om_received},
+	{"_duplicates", NULL, "Duplicate replies in the last run.", om_dups},
+	{"_errors", NULL, "ICMP and local errors in the last run.", om_errors},
+	{"_loss_ratio", "ratio", "Fraction of probes lost (0-1).", om_loss},
+	{"_rtt_min_seconds", "seconds", "Minimum round trip time.", om_min},
+	{"_rtt_avg_seconds", "seconds", "Average round trip time.", om_avg},
+	{"_rtt_max_seconds", "seconds", "Maximum round trip time.", om_max},
+	{"_rtt_mdev_seconds", "seconds",
+	 "Round trip time mean deviation (as iputils ping).", om_mdev},
+	{"_rtt_p50_seconds", "seconds", "Median round trip time.", om_p50},
+	{"_rtt_p90_seconds", "seconds", "90th percentile round trip time.",
+	 om_p90},
+	{"_rtt_p99_seconds", "seconds", "99th percentile round trip time.",
+	 om_p99},
+	{"_jitter_seconds", "seconds", "RFC 3550 interarrival jitter.",
+	 om_jitter},
 };
 
 int stats_render_openmetrics(struct out_metrics *m, const char *prefix,
@@ -328,8 +357,8 @@ int stats_render_openmetrics(struct out_metrics *m, const char *prefix,
 		if ((size_t)snprintf(name, sizeof(name), "%s%s", prefix,
 				     fam->suffix) >= sizeof(name))
 			return -1;
-		if (out_metrics_family(m, name, "gauge", fam->unit,
-				       fam->help) < 0)
+		if (out_metrics_family(m, name, "gauge", fam->unit, fam->help) <
+		    0)
 			return -1;
 		for (j = 0; j < n; j++) {
 			double v;
