@@ -330,3 +330,31 @@ hostile() {
 	[ "$status" -eq 1 ]
 	[[ $output == *"the NEP handshake with $TOPO_SERVER4 timed out after 1.0s"* ]]
 }
+
+@test "a side channel that arrives one byte per read, both ways, still carries every message" {
+	topo_up 1
+	start_server --passphrase pw
+	# socat -b1 relays the side channel one byte per read and write (and
+	# with nodelay one byte per segment) between client and server
+	topo_bg server socat -b1 TCP-LISTEN:9930,reuseaddr,nodelay TCP:127.0.0.1:9929,nodelay
+	wait_listen server 9930
+	topo_capture_start client toserver "$BATS_TEST_TMPDIR/split.pcap" tcp port 9930
+	run topo_exec client "$ECHOLOT" nep-client --passphrase pw --echo-port 9930 "$TOPO_SERVER4" -c 3 --delay 200ms
+	topo_capture_stop
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(count '^CAPT ')" -eq 3 ]
+	# the segments really were single bytes
+	segs=$(tcpdump -n -r "$BATS_TEST_TMPDIR/split.pcap" 'tcp src port 9930 and tcp[tcpflags] & tcp-push != 0' 2>/dev/null | grep -c 'length 1$')
+	echo "one-byte segments from the relay: $segs"
+	[ "$segs" -ge 300 ]
+}
+
+@test "10000 probes at 5000/s: every one is echoed" {
+	topo_up 1
+	start_server --passphrase pw -q
+	run topo_exec client "$ECHOLOT" nep-client --passphrase pw "$TOPO_SERVER4" -c 10000 --rate 5000 --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .stats.sent <<<"$output")" = 10000 ]
+	[ "$(jq -r .stats.echoed <<<"$output")" = 10000 ]
+}
