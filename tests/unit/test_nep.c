@@ -6,7 +6,9 @@
 #include <pcap/pcap.h>
 #include <stdint.h>
 
+#include "capture.h"
 #include "nep.h"
+#include "nep_report.h"
 #include "nep_crypto.h"
 #include "tjson.h"
 #include "unit.h"
@@ -1123,6 +1125,148 @@ UNIT_TEST(test_spec_rules)
 	CHECK(!nep_spec_acceptable(&s));
 }
 
+
+/* ------------------------------------------------------------ routing */
+
+UNIT_TEST(test_match_rule)
+{
+	struct nep_spec a, b, none;
+	const struct nep_spec *specs[3];
+	uint8_t pkt[28];
+
+	pair_spec(&a, 6);
+	b = a;
+	sample_udp(pkt, 0xdae0);
+	/* Two clients with the same spec: the later one gets it. */
+	specs[0] = &a;
+	specs[1] = &b;
+	CHECK_EQ(nep_match(specs, 2, pkt, sizeof(pkt)), 1);
+	/* Another IP ID: 5.9 points left, under the UDP threshold of 8. */
+	sample_udp(pkt, 0x1234);
+	CHECK_EQ(nep_match(specs, 2, pkt, sizeof(pkt)), -1);
+	/* A spec that only shares the protocol cannot win. */
+	nep_spec_init(&none, 4, 17, 1);
+	nep_spec_add(&none, NEP_SPEC_IPV4_PROTO, (const uint8_t *)"\x11", 1);
+	specs[0] = &none;
+	sample_udp(pkt, 0xdae0);
+	CHECK_EQ(nep_match(specs, 1, pkt, sizeof(pkt)), -1);
+	specs[1] = NULL;
+	specs[2] = &a;
+	CHECK_EQ(nep_match(specs, 3, pkt, sizeof(pkt)), 2);
+	CHECK_EQ(nep_match(specs, 3, pkt, 19), -1);
+}
+
+UNIT_TEST(test_zero_payload)
+{
+	uint8_t pkt[40], want[40];
+
+	sample_udp(pkt, 1);
+	memcpy(pkt + 28, "payload-abc!", 12);
+	pkt[3] = 40;
+	memcpy(want, pkt, 40);
+	memset(want + 28, 0, 12);
+	nep_zero_payload(pkt, sizeof(pkt));
+	CHECK_MEM(pkt, want, sizeof(pkt));
+	/* Not IP at all: only the first 40 bytes survive. */
+	{
+		uint8_t junk[60];
+
+		memset(junk, 0xee, sizeof(junk));
+		nep_zero_payload(junk, sizeof(junk));
+		CHECK_EQ(junk[39], 0xee);
+		CHECK_EQ(junk[40], 0);
+		CHECK_EQ(junk[59], 0);
+	}
+}
+
+UNIT_TEST(test_capture_helpers)
+{
+	static const uint8_t eth[18] = { [12] = 0x08, [13] = 0x00 };
+	static const uint8_t vlan[18] = { [12] = 0x81, [13] = 0x00,
+					  [16] = 0x86, [17] = 0xdd };
+	static const uint8_t arp[14] = { [12] = 0x08, [13] = 0x06 };
+	static const uint8_t sll[16] = { [14] = 0x08, [15] = 0x00 };
+	struct nep_spec s;
+	char f[128];
+
+	CHECK_EQ(capture_l2_len(DLT_EN10MB, eth, sizeof(eth)), 14);
+	CHECK_EQ(capture_l2_len(DLT_EN10MB, vlan, sizeof(vlan)), 18);
+	CHECK_EQ(capture_l2_len(DLT_EN10MB, arp, sizeof(arp)), -1);
+	CHECK_EQ(capture_l2_len(DLT_EN10MB, eth, 13), -1);
+	CHECK_EQ(capture_l2_len(DLT_LINUX_SLL, sll, sizeof(sll)), 16);
+	CHECK_EQ(capture_l2_len(DLT_LINUX_SLL, sll, 15), -1);
+	CHECK_EQ(capture_l2_len(DLT_RAW, eth, 1), 0);
+	pair_spec(&s, 6);
+	CHECK(capture_spec_filter(&s, f, sizeof(f)) > 0);
+	CHECK_STR(f, "(ip and ip[4:2] = 56032)");
+	CHECK_EQ(capture_spec_filter(&s, f, 10), -1);
+	nep_spec_init(&s, 6, 6, 1);
+	nep_spec_add(&s, NEP_SPEC_IPV6_NHDR, (const uint8_t *)"\x06", 1);
+	CHECK(capture_spec_filter(&s, f, sizeof(f)) > 0);
+	CHECK_STR(f, "(ip6 and ip6[6] = 6)");
+	nep_spec_init(&s, 4, 6, 1);
+	CHECK_EQ(capture_spec_filter(&s, f, sizeof(f)), -1);
+}
+
+/* ------------------------------------------------------------ report */
+
+static void parse_udp(uint8_t *buf, uint16_t id, const uint8_t src[4],
+		      uint16_t sport, uint8_t ttl, struct pkt_parsed *p)
+{
+	sample_udp(buf, id);
+	memcpy(buf + 12, src, 4);
+	buf[20] = (uint8_t)(sport >> 8);
+	buf[21] = (uint8_t)sport;
+	buf[8] = ttl;
+	pkt_parse(buf, 28, p);
+}
+
+UNIT_TEST(test_report_verdicts)
+{
+	static const uint8_t me[4] = { 198, 18, 1, 2 }, nat[4] = { 198, 18, 2, 1 };
+	uint8_t a[28], b[28];
+	struct pkt_parsed sent, capt;
+	struct nep_report r;
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *f;
+
+	/* Through NAT: source address and port rewritten, two hops. */
+	nep_report_init(&r, false);
+	parse_udp(a, 7, me, 53, 64, &sent);
+	parse_udp(b, 7, nat, 40000, 62, &capt);
+	r.sent = r.echoed = r.received = 1;
+	nep_report_compare(&r, &sent, &capt);
+	CHECK_EQ(r.f[NEP_F_SRC_ADDR].count, 1);
+	CHECK_STR(r.f[NEP_F_SRC_ADDR].capt, "198.18.2.1");
+	CHECK_EQ(r.f[NEP_F_SRC_PORT].count, 1);
+	CHECK_EQ(r.f[NEP_F_DST_PORT].count, 0);
+	CHECK_EQ(nep_report_verdicts(&r), NEP_V_NAT);
+	f = open_memstream(&text, &tlen);
+	nep_report_render(f, &r);
+	fclose(f);
+	CHECK(strstr(text, "  ttl                  64 -> 62  (2 routed hops)\n") != NULL);
+	CHECK(strstr(text, "Verdict: NAT detected") != NULL);
+	free(text);
+	/* Unchanged but for the TTL. */
+	nep_report_init(&r, false);
+	parse_udp(b, 7, me, 53, 63, &capt);
+	r.sent = r.echoed = r.received = 1;
+	nep_report_compare(&r, &sent, &capt);
+	CHECK_EQ(nep_report_verdicts(&r), NEP_V_INTACT);
+	/* Nothing captured; captured without replies; TCP answered but never
+	 * captured. */
+	nep_report_init(&r, false);
+	r.sent = 3;
+	CHECK_EQ(nep_report_verdicts(&r), NEP_V_NOT_REACHED);
+	r.echoed = 3;
+	CHECK_EQ(nep_report_verdicts(&r) & NEP_V_REPLY_BROKEN, NEP_V_REPLY_BROKEN);
+	nep_report_init(&r, true);
+	r.sent = 3;
+	r.received = 3;
+	CHECK_EQ(nep_report_verdicts(&r), NEP_V_PROXY);
+}
+
 UNIT_MAIN(UNIT_CASE(test_kdf_worked_example), UNIT_CASE(test_aes_no_padding),
 	  UNIT_CASE(test_vectors_decode), UNIT_CASE(test_vectors_replay),
 	  UNIT_CASE(test_vector_wrong_passphrase),
@@ -1130,4 +1274,6 @@ UNIT_MAIN(UNIT_CASE(test_kdf_worked_example), UNIT_CASE(test_aes_no_padding),
 	  UNIT_CASE(test_session_out_of_order),
 	  UNIT_CASE(test_session_truncated_and_lengths),
 	  UNIT_CASE(test_session_mismatch),
-	  UNIT_CASE(test_decode_never_overreads), UNIT_CASE(test_spec_rules))
+	  UNIT_CASE(test_decode_never_overreads), UNIT_CASE(test_spec_rules),
+	  UNIT_CASE(test_match_rule), UNIT_CASE(test_zero_payload),
+	  UNIT_CASE(test_capture_helpers), UNIT_CASE(test_report_verdicts))
