@@ -155,6 +155,7 @@ struct cl {
 	struct nep_session *sess;
 	struct nep_spec spec;
 	int64_t start_ns;
+	int64_t connect_ns, ready_ns; /* side channel: connect(), READY */
 	int64_t last_sent_ns;
 	long long nsent;
 	uint8_t probe[CL_PKT_MAX];
@@ -594,6 +595,7 @@ static void cl_on_event(struct cl *c, const struct nep_event *ev)
 		return;
 	case NEP_EV_READY:
 		c->ready = true;
+		c->ready_ns = loop_now_ns();
 		if (c->deadline_timer)
 			loop_timer_cancel(&c->loop, c->deadline_timer);
 		c->deadline_timer = 0;
@@ -821,6 +823,7 @@ static int cl_open_side(struct cl *c)
 	int one = 1;
 
 	sock_set_port(&a, c->o.echo_port);
+	c->connect_ns = loop_now_ns();
 	c->side = socket(sock_family(&a),
 			 SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->side < 0)
@@ -836,12 +839,10 @@ static int cl_open_side(struct cl *c)
 	return 0;
 }
 
-static int cl_open_capture(struct cl *c, char *err, size_t errlen)
+static int cl_set_filter(struct cl *c, char *err, size_t errlen)
 {
 	char t[64], l[64], filter[256];
 
-	if (capture_open(&c->cap, NULL, CL_PKT_MAX, err, errlen) < 0)
-		return -1;
 	sock_ntop(&c->target, t, sizeof(t));
 	sock_ntop(&c->local, l, sizeof(l));
 	snprintf(filter, sizeof(filter),
@@ -883,6 +884,12 @@ static int cl_setup(struct cl *c)
 	if (c->raw < 0)
 		return cl_usage_error("cannot open a raw socket: %s (needs "
 				      "root or CAP_NET_RAW)", strerror(errno));
+	/* The capture first: opening it takes long enough to count in the
+	 * handshake time otherwise. Its filter needs our local address, so
+	 * it is set once the side channel is bound. */
+	if (capture_open(&c->cap, NULL, CL_PKT_MAX, err, sizeof(err)) < 0 ||
+	    capture_set_filter(&c->cap, "less 1", err, sizeof(err)) < 0)
+		return cl_usage_error("%s", err);
 	if (cl_open_side(c) < 0) {
 		/* A session failure, not a usage error. */
 		cl_usage_error("cannot connect to %s port %u: %s", c->o.host,
@@ -892,7 +899,7 @@ static int cl_setup(struct cl *c)
 				       : strerror(errno));
 		return 1;
 	}
-	if (cl_open_capture(c, err, sizeof(err)) < 0)
+	if (cl_set_filter(c, err, sizeof(err)) < 0)
 		return cl_usage_error("%s", err);
 	if (priv_drop(NULL, NULL, err, sizeof(err)) < 0)
 		return cl_usage_error("%s", err);
@@ -932,8 +939,10 @@ static void cl_render_text(struct cl *c)
 			   STATS_NPING_ECHOED |
 				   (c->o.verbose ? STATS_NPING_TIMES : 0));
 	if (c->o.verbose && c->rep.side_local[0])
-		printf("Side channel: %s as seen by the server: %s\n",
-		       c->rep.side_local, c->rep.side_seen);
+		printf("Side channel: %s as seen by the server: %s | "
+		       "Handshake: %.3fms\n", c->rep.side_local,
+		       c->rep.side_seen,
+		       (double)(c->ready_ns - c->connect_ns) / 1e6);
 	nep_report_render(stdout, &c->rep);
 	fflush(stdout);
 }
@@ -956,6 +965,11 @@ static void cl_render_json(struct cl *c)
 								: "icmp");
 	if (c->error)
 		json_kv_string(&w, "error", c->error);
+	if (c->ready)
+		json_kv_double(&w, "handshake_ms",
+			       (double)(c->ready_ns - c->connect_ns) / 1e6, 3);
+	else
+		json_kv_null(&w, "handshake_ms");
 	json_key(&w, "stats");
 	stats_render_json(&w, &sum);
 	nep_report_json(&w, &c->rep);
