@@ -43,7 +43,8 @@ wait_port() {
 }
 
 server_echolot() { topo_bg server "$E" nep-server --no-crypto -q; SRV=$TOPO_LAST_PID; wait_port; }
-server_nping() { topo_bg server timeout 600 nping --echo-server x --no-crypto -q; SRV=$TOPO_LAST_PID; wait_port; }
+server_nping() { topo_bg server nping --echo-server x --no-crypto -q; SRV=$TOPO_LAST_PID; wait_port; }
+hwm() { awk '/^VmHWM/ {print $2}' "/proc/$SRV/status" 2>/dev/null; }
 stop_server() { topo_kill "$SRV"; sleep 0.3; }
 
 # --- handshake: connect to READY (echolot reports it); nping: wall time
@@ -62,6 +63,16 @@ for _ in $(seq "$reps"); do
 	hs_n+=("$(( t1 - t0 - 1000 ))")
 done
 stop_server
+# with crypto: echolot only (nping 0.7.93 cannot finish one)
+hs_c=()
+topo_bg server "$E" nep-server --passphrase bench -q; SRV=$TOPO_LAST_PID; wait_port
+for _ in $(seq "$reps"); do
+	hs_c+=("$(topo_exec client timeout 20 "$E" nep-client --passphrase bench "$S" -c 1 --json | jq -r .handshake_ms)")
+done
+stop_server
+row "handshake with crypto (ms, median of $reps)" \
+	"$(printf '%s\n' "${hs_c[@]}" | median)" "fails (nping 0.7.93 + OpenSSL 3)" \
+	"\`nep-client --passphrase P HOST -c 1 --json\` .handshake_ms; nping: \`nping --echo-client P HOST\` prints Handshake failed."
 row "handshake (ms, median of $reps)" \
 	"$(printf '%s\n' "${hs_e[@]}" | median)" \
 	"$(printf '%s\n' "${hs_n[@]}" | median) (wall - 1 s)" \
@@ -100,10 +111,13 @@ conc() { # $1 tool, $2 clients -> clients that got all 3 echoes
 for k in 10 50 100; do
 	server_echolot
 	ce=$(conc echolot "$k")
+	me=$(hwm)
 	stop_server
 	server_nping
 	cn=$(conc nping "$k")
+	mn=$(hwm)
 	stop_server
+	row "server peak RSS after $k clients (KiB)" "$me" "$mn" "VmHWM of the server process"
 	row "clients served when $k start together (all 3 echoes)" "$ce" "$cn" \
 		"$k × \`nep-client --no-crypto HOST -g PORT -c 3 --delay 300ms\` vs $k × \`nping --echo-client x HOST --no-crypto --udp -g PORT -c 3 --delay 300ms\`"
 done

@@ -3,10 +3,14 @@
  */
 #include "capture.h"
 
+#include <errno.h>
+#include <linux/filter.h>
 #include <pcap/pcap.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* Room for the capture ring: at 10,000 probes/s a short stall of the loop
  * must not lose packets. */
@@ -110,25 +114,48 @@ int capture_open(struct capture *c, const char *iface, int snaplen,
 	return 0;
 }
 
+/* libpcap's instructions are the kernel's classic BPF ones. */
+_Static_assert(sizeof(struct bpf_insn) == sizeof(struct sock_filter),
+	       "bpf_insn and sock_filter differ");
+
+/*
+ * The filter goes into the kernel with one SO_ATTACH_FILTER, which swaps
+ * programs atomically. pcap_setfilter() would first attach a reject-all
+ * program and drain the socket: every packet in that window is lost, and
+ * the server changes its filter whenever a client joins or leaves.
+ * A cooked socket (the "any" device) shows the kernel filter the packet
+ * from its network header on, which is what code compiled for DLT_RAW
+ * expects; other sockets see the link-layer header of their DLT.
+ */
 int capture_set_filter(struct capture *c, const char *filter, char *err,
 		       size_t errlen)
 {
+	bool cooked = c->linktype == DLT_LINUX_SLL ||
+		      c->linktype == DLT_LINUX_SLL2;
+	pcap_t *dead = pcap_open_dead(cooked ? DLT_RAW : c->linktype, 65535);
 	struct bpf_program prog;
+	struct sock_fprog fp;
 	int rc;
 
-	if (pcap_compile(c->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+	if (!dead) {
+		capture_errf(err, errlen, "cannot compile a capture filter");
+		return -1;
+	}
+	if (pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 		capture_errf(err, errlen, "bad capture filter: %s",
-			     pcap_geterr(c->pcap));
+			     pcap_geterr(dead));
+		pcap_close(dead);
 		return -1;
 	}
-	rc = pcap_setfilter(c->pcap, &prog);
-	pcap_freecode(&prog);
-	if (rc < 0) {
+	fp.len = (unsigned short)prog.bf_len;
+	fp.filter = (struct sock_filter *)prog.bf_insns;
+	rc = setsockopt(c->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp));
+	if (rc < 0)
 		capture_errf(err, errlen, "cannot set capture filter: %s",
-			     pcap_geterr(c->pcap));
-		return -1;
-	}
-	return 0;
+			     strerror(errno));
+	pcap_freecode(&prog);
+	pcap_close(dead);
+	return rc < 0 ? -1 : 0;
 }
 
 static const uint8_t *capture_item(const struct nep_spec *s, uint8_t code)

@@ -358,3 +358,21 @@ hostile() {
 	[ "$(jq -r .stats.sent <<<"$output")" = 10000 ]
 	[ "$(jq -r .stats.echoed <<<"$output")" = 10000 ]
 }
+
+@test "50 echolot clients at once: each gets all of its own echoes and none of the others'" {
+	topo_up 1
+	start_server --passphrase pw -q
+	pids=()
+	for i in $(seq 1 50); do
+		topo_exec client "$ECHOLOT" nep-client --passphrase pw "$TOPO_SERVER4" -g $((3000 + i)) -c 3 --delay 300ms \
+			>"$BATS_TEST_TMPDIR/c$i" 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for i in $(seq 1 50); do
+		run cat "$BATS_TEST_TMPDIR/c$i"
+		[[ $output == *"Echoed: 3 (84B)"* ]] || { echo "client $i: $output"; false; }
+		[ "$(count "^CAPT .* UDP 198.18.0.1:$((3000 + i)) > ")" -eq 3 ]
+		[ "$(grep '^CAPT' <<<"$output" | grep -vc "198.18.0.1:$((3000 + i)) ")" -eq 0 ]
+	done
+}
