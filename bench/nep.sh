@@ -30,6 +30,8 @@ S=$TOPO_SERVER4
 rows=()
 
 median() { sort -g | awk '{v[n++]=$1} END {if (!n) exit 1; print (n%2) ? v[(n-1)/2] : (v[n/2-1]+v[n/2])/2}'; }
+# "median (min)" of numbers on stdin
+medmin() { local v; v=$(cat); printf '%s (min %s)' "$(median <<<"$v")" "$(sort -g <<<"$v" | head -1)"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 row() { echo "$1: echolot $2 | nping $3"; rows+=("| $1 | $2 | $3 | $4 |"); }
 
@@ -71,11 +73,11 @@ for _ in $(seq "$reps"); do
 done
 stop_server
 row "handshake with crypto (ms, median of $reps)" \
-	"$(printf '%s\n' "${hs_c[@]}" | median)" "fails (nping 0.7.93 + OpenSSL 3)" \
+	"$(printf '%s\n' "${hs_c[@]}" | medmin)" "fails (nping 0.7.93 + OpenSSL 3)" \
 	"\`nep-client --passphrase P HOST -c 1 --json\` .handshake_ms; nping: \`nping --echo-client P HOST\` prints Handshake failed."
 row "handshake (ms, median of $reps)" \
-	"$(printf '%s\n' "${hs_e[@]}" | median)" \
-	"$(printf '%s\n' "${hs_n[@]}" | median) (wall - 1 s)" \
+	"$(printf '%s\n' "${hs_e[@]}" | medmin)" \
+	"$(printf '%s\n' "${hs_n[@]}" | medmin) (wall - 1 s)" \
 	"\`nep-client --no-crypto HOST -c 1 --json\` .handshake_ms vs wall time of \`nping --echo-client x HOST --no-crypto -c 1\` - 1 s"
 
 # --- echoed fraction at rising rates (2 s of probes each)
@@ -126,7 +128,7 @@ topo_cleanup
 if [ -n "$md" ]; then
 	{
 		echo
-		echo "### nep-client / nep-server ($(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $(nproc) CPUs, 1-router namespace chain, bench/nep.sh --reps $reps)"
+		echo "### nep-client / nep-server ($(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg), 1-router namespace chain, bench/nep.sh --reps $reps)"
 		echo
 		echo "| Figure | echolot (client+server) | nping 0.7.93 (client+server) | Commands |"
 		echo "|---|---|---|---|"

@@ -884,12 +884,19 @@ static int cl_setup(struct cl *c)
 	if (c->raw < 0)
 		return cl_usage_error("cannot open a raw socket: %s (needs "
 				      "root or CAP_NET_RAW)", strerror(errno));
-	/* The capture first: opening it takes long enough to count in the
-	 * handshake time otherwise. Its filter needs our local address, so
-	 * it is set once the side channel is bound. */
+	/* Its filter needs our local address, so it is set once the side
+	 * channel is bound. */
 	if (capture_open(&c->cap, NULL, CL_PKT_MAX, err, sizeof(err)) < 0 ||
 	    capture_set_filter(&c->cap, "less 1", err, sizeof(err)) < 0)
 		return cl_usage_error("%s", err);
+	if (priv_drop(NULL, NULL, err, sizeof(err)) < 0)
+		return cl_usage_error("%s", err);
+	/* Everything that takes time (OpenSSL's first use among it) before
+	 * the connection, so the handshake runs at network speed. */
+	cl_defaults(&c->o);
+	cl_build_spec(c);
+	if (cl_start_session(c) < 0)
+		return cl_usage_error("cannot start a NEP session");
 	if (cl_open_side(c) < 0) {
 		/* A session failure, not a usage error. */
 		cl_usage_error("cannot connect to %s port %u: %s", c->o.host,
@@ -901,12 +908,6 @@ static int cl_setup(struct cl *c)
 	}
 	if (cl_set_filter(c, err, sizeof(err)) < 0)
 		return cl_usage_error("%s", err);
-	if (priv_drop(NULL, NULL, err, sizeof(err)) < 0)
-		return cl_usage_error("%s", err);
-	cl_defaults(&c->o);
-	cl_build_spec(c);
-	if (cl_start_session(c) < 0)
-		return cl_usage_error("cannot start a NEP session");
 	return 0;
 }
 

@@ -758,6 +758,13 @@ static int srv_run(struct srv *s)
 		fprintf(stderr, "echolot nep-server: %s\n", strerror(errno));
 		return 2;
 	}
+	/* OpenSSL reads its configuration on first use: not during the
+	 * first client's handshake. */
+	{
+		uint8_t warm[4];
+
+		nep_random(warm, sizeof(warm));
+	}
 	s->start_ns = loop_now_ns();
 	srv_log(s, "echolot nep-server listening on port %u (%s), capturing "
 		   "on %s", s->port, s->crypto ? "encrypted" : "no crypto",
