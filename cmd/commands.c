@@ -11,14 +11,18 @@
 	int cmd_##sym##_main(int argc, char **argv);                         \
 	extern const struct opts_cmd cmd_##sym##_opts
 
+CMD_DECLARE(ping);
+/* trace */
+CMD_DECLARE(echo);
 CMD_DECLARE(nep_client);
 CMD_DECLARE(nep_server);
+/* shell */
 
 /* One line per subcommand, in --help order. */
 const struct cmd_entry cmd_table[] = {
-	/* ping */
+	{ "ping", cmd_ping_main, &cmd_ping_opts, CMD_PRIV_NET },
 	/* trace */
-	/* echo */
+	{ "echo", cmd_echo_main, &cmd_echo_opts, CMD_PRIV_NET },
 	{ "nep-client", cmd_nep_client_main, &cmd_nep_client_opts, CMD_PRIV_NET },
 	{ "nep-server", cmd_nep_server_main, &cmd_nep_server_opts, CMD_PRIV_NET },
 	/* shell */

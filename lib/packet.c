@@ -748,6 +748,24 @@ int pkt_parse_icmp(const uint8_t *buf, size_t len, int family,
 	return 0;
 }
 
+int pkt_parse_l4(const uint8_t *buf, size_t len, int family, uint8_t proto,
+		 const struct pkt_addr *src, const struct pkt_addr *dst,
+		 struct pkt_parsed *out)
+{
+	struct pkt_layer *l = &out->outer;
+
+	memset(out, 0, sizeof(*out));
+	if ((family != AF_INET && family != AF_INET6) ||
+	    (proto != IPPROTO_UDP && proto != IPPROTO_TCP))
+		return PKT_ERR_INVAL;
+	if (src)
+		l->ip.src = *src;
+	if (dst)
+		l->ip.dst = *dst;
+	l->ip.proto = proto;
+	return parse_l4(l, buf, len, false);
+}
+
 /* pcap link types (numbers from the tcpdump.org LINKTYPE list). */
 #define LT_NULL 0
 #define LT_EN10MB 1
@@ -825,10 +843,16 @@ static int space(size_t want, size_t cap, size_t *needed)
 	return want > cap ? PKT_ERR_SPACE : 0;
 }
 
-/* TCP options in Linux's order; returns their padded length. */
+/* TCP options: raw ones as given (so parse -> build gives the same
+ * bytes), else the has_* ones in Linux's order; returns their length. */
 static size_t tcp_opts(const struct pkt_tcp *t, uint8_t *o)
 {
 	size_t n = 0;
+
+	if (t->opts && t->opt_len) {
+		memcpy(o, t->opts, t->opt_len);
+		return t->opt_len;
+	}
 
 	if (t->has_mss) {
 		o[n++] = 2, o[n++] = 4;
@@ -852,6 +876,12 @@ static size_t tcp_opts(const struct pkt_tcp *t, uint8_t *o)
 	while (n & 3)
 		o[n++] = 0;
 	return n;
+}
+
+static bool tcp_opts_ok(const struct pkt_layer *l)
+{
+	return l->l4 != PKT_L4_TCP || !l->tcp.opts ||
+	       (l->tcp.opt_len <= 40 && (l->tcp.opt_len & 3) == 0);
 }
 
 static size_t l4_hdr_len(const struct pkt_layer *l, uint8_t *topts,
@@ -1003,9 +1033,12 @@ int pkt_build_l4(const struct pkt_layer *l, const uint8_t *payload,
 		 size_t plen, uint8_t *buf, size_t cap, size_t *needed)
 {
 	uint8_t topts[40];
-	size_t toptlen, hlen = l4_hdr_len(l, topts, &toptlen), seg;
+	size_t toptlen, hlen, seg;
 	int err;
 
+	if (!tcp_opts_ok(l))
+		return PKT_ERR_INVAL;
+	hlen = l4_hdr_len(l, topts, &toptlen);
 	default_payload(l, &payload, &plen);
 	seg = hlen + plen;
 	if ((err = space(seg, cap, needed)))
@@ -1027,11 +1060,12 @@ int pkt_build(const struct pkt_layer *l, const uint8_t *payload, size_t plen,
 	      uint8_t *buf, size_t cap, size_t *needed)
 {
 	uint8_t topts[40];
-	size_t toptlen, hlen = l4_hdr_len(l, topts, &toptlen), iphl, tot;
+	size_t toptlen, hlen, iphl, tot;
 	int err;
 
-	if (l->ip.version != 4 && l->ip.version != 6)
+	if ((l->ip.version != 4 && l->ip.version != 6) || !tcp_opts_ok(l))
 		return PKT_ERR_INVAL;
+	hlen = l4_hdr_len(l, topts, &toptlen);
 	if (l->ip.version == 4 && ((l->ip.opt_len & 3) || l->ip.opt_len > 40 ||
 				   (l->ip.opt_len && !l->ip.opts)))
 		return PKT_ERR_INVAL;

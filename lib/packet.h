@@ -251,6 +251,16 @@ int pkt_parse_icmp(const uint8_t *buf, size_t len, int family,
 		   struct pkt_parsed *out);
 
 /*
+ * Parses a UDP or TCP segment (proto IPPROTO_UDP/IPPROTO_TCP) without an
+ * IP header: what raw IPv6 TCP/UDP sockets return. src/dst (may be NULL)
+ * fill out->outer.ip (version stays 0) and, when both are set, let the
+ * checksum be verified. Returns 0 or PKT_ERR_*.
+ */
+int pkt_parse_l4(const uint8_t *buf, size_t len, int family, uint8_t proto,
+		 const struct pkt_addr *src, const struct pkt_addr *dst,
+		 struct pkt_parsed *out);
+
+/*
  * Skips a pcap link-layer header (DLT_EN10MB with VLAN tags, DLT_LINUX_SLL,
  * DLT_LINUX_SLL2, DLT_NULL, DLT_RAW, DLT_IPV4/IPV6) and parses the IP
  * packet. Returns 0 or PKT_ERR_* (PKT_ERR_LINK for non-IP frames).
@@ -263,8 +273,9 @@ int pkt_parse_link(const uint8_t *buf, size_t len, int dlt,
 /*
  * Builds a whole datagram from a layer struct as pkt_parse fills it:
  * IP header (ip.version 4 or 6; v4 options from ip.opts), then the upper
- * layer chosen by l4 (ICMP/UDP/TCP header from the struct, TCP options
- * from its has_* fields), then payload (for ICMP errors: the quotation;
+ * layer chosen by l4 (ICMP/UDP/TCP header from the struct; TCP options:
+ * tcp.opts/opt_len as they are when set, else from the has_* fields), then
+ * payload (for ICMP errors: the quotation;
  * payload == NULL uses the struct's data/data_len). Lengths and checksums
  * are computed; ip.proto is derived from l4 unless l4 is PKT_L4_OTHER.
  * Returns the length or PKT_ERR_SPACE/PKT_ERR_INVAL.
@@ -334,7 +345,10 @@ int pkt_build_echo(int family, uint16_t id, uint16_t seq,
 /* How much a summary shows, as nping's verbosity levels do. */
 enum pkt_detail {
 	PKT_DETAIL_LOW,    /* nping's default (0.7.93):
-			    * "UDP a:53 > b:40125 ttl=64 id=1 iplen=28 " */
+			    * "UDP a:53 > b:40125 ttl=64 id=1 iplen=28 ".
+			    * IPv6 packets, at every level, print as nping
+			    * 7.99 does ("[a]:p", "IP [hopl=.. flow=..
+			    * payloadlen=..]"): 0.7.93 prints no v6 fields */
 	PKT_DETAIL_NORMAL, /* nping -v: bracketed layers with checksums,
 			    * "UDP [a:53 > b:40125 csum=0x0172] IP [ttl=64
 			    * id=1 proto=17 csum=0x7240 iplen=28 ]" */

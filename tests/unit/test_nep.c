@@ -3,7 +3,6 @@
  * real nping processes (tests/data/nep: pcaps + JSON dissections), and the
  * session state machines driven with scripted byte streams.
  */
-#include <dirent.h>
 #include <pcap/pcap.h>
 #include <stdint.h>
 
@@ -13,13 +12,6 @@
 #include "nep_crypto.h"
 #include "tjson.h"
 #include "unit.h"
-
-#ifndef NEP_FUZZ_CORPUS
-#define NEP_FUZZ_CORPUS "tests/fuzz/corpus/nep"
-#endif
-
-/* The libFuzzer harness, linked in so its seed corpus runs here too. */
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #ifndef NEP_VECTOR_DIR
 #define NEP_VECTOR_DIR "tests/data/nep"
@@ -1275,42 +1267,6 @@ UNIT_TEST(test_report_verdicts)
 	CHECK_EQ(nep_report_verdicts(&r), NEP_V_PROXY);
 }
 
-/* Every seed of tests/fuzz/corpus/nep through the fuzz harness (which
- * aborts when one of its invariants breaks), and every seed cut short. */
-UNIT_TEST(test_fuzz_corpus)
-{
-	DIR *d = opendir(NEP_FUZZ_CORPUS);
-	struct dirent *e;
-	int files = 0;
-
-	CHECK(d != NULL);
-	while (d && (e = readdir(d)) != NULL) {
-		char path[512];
-		uint8_t *buf = malloc(65536);
-		FILE *f;
-		size_t n, cut;
-
-		if (e->d_name[0] == '.') {
-			free(buf);
-			continue;
-		}
-		snprintf(path, sizeof(path), "%s/%s", NEP_FUZZ_CORPUS,
-			 e->d_name);
-		f = fopen(path, "rb");
-		n = f ? fread(buf, 1, 65536, f) : 0;
-		if (f)
-			fclose(f);
-		for (cut = n; cut + 64 > n && cut > 0; cut--)
-			LLVMFuzzerTestOneInput(buf, cut);
-		LLVMFuzzerTestOneInput(buf, n);
-		files++;
-		free(buf);
-	}
-	if (d)
-		closedir(d);
-	CHECK(files >= 20);
-}
-
 UNIT_MAIN(UNIT_CASE(test_kdf_worked_example), UNIT_CASE(test_aes_no_padding),
 	  UNIT_CASE(test_vectors_decode), UNIT_CASE(test_vectors_replay),
 	  UNIT_CASE(test_vector_wrong_passphrase),
@@ -1320,5 +1276,4 @@ UNIT_MAIN(UNIT_CASE(test_kdf_worked_example), UNIT_CASE(test_aes_no_padding),
 	  UNIT_CASE(test_session_mismatch),
 	  UNIT_CASE(test_decode_never_overreads), UNIT_CASE(test_spec_rules),
 	  UNIT_CASE(test_match_rule), UNIT_CASE(test_zero_payload),
-	  UNIT_CASE(test_capture_helpers), UNIT_CASE(test_report_verdicts),
-	  UNIT_CASE(test_fuzz_corpus))
+	  UNIT_CASE(test_capture_helpers), UNIT_CASE(test_report_verdicts))
