@@ -91,6 +91,9 @@ const struct opts_cmd cmd_nep_server_opts = {
 /* Echoes queued for a slow client beyond this are dropped (and counted):
  * memory per client stays bounded. */
 #define SRV_WBUF_MAX (512 * 1024)
+/* What a client starts with: a READY client that keeps up never needs more
+ * than a few messages queued. */
+#define SRV_WBUF_MIN (16 * 1024)
 
 struct srv_client {
 	int fd;
@@ -99,7 +102,7 @@ struct srv_client {
 	struct sock_addr peer;
 	struct nep_session *sess;
 	uint8_t *wbuf;
-	size_t wlen;
+	size_t wlen, wcap;
 	uint64_t timer;
 	int64_t last_ns;
 	uint64_t echoed, dropped;
@@ -274,6 +277,20 @@ static int srv_queue(struct srv *s, struct srv_client *c, const uint8_t *b,
 {
 	if (c->wlen + n > SRV_WBUF_MAX)
 		return -1;
+	if (c->wlen + n > c->wcap) {
+		size_t cap = c->wcap * 2;
+		uint8_t *nb;
+
+		while (cap < c->wlen + n)
+			cap *= 2;
+		if (cap > SRV_WBUF_MAX)
+			cap = SRV_WBUF_MAX;
+		nb = realloc(c->wbuf, cap);
+		if (!nb)
+			return -1;
+		c->wbuf = nb;
+		c->wcap = cap;
+	}
 	memcpy(c->wbuf + c->wlen, b, n);
 	c->wlen += n;
 	return srv_flush(s, c) < 0 ? -2 : 0;
@@ -470,7 +487,8 @@ static int srv_start_session(struct srv *s, struct srv_client *c)
 		   ((uint32_t)seq[2] << 8) | seq[3];
 	srv_partner(&c->peer, &cfg.partner);
 	c->sess = malloc(sizeof(*c->sess));
-	c->wbuf = malloc(SRV_WBUF_MAX);
+	c->wbuf = malloc(SRV_WBUF_MIN);
+	c->wcap = SRV_WBUF_MIN;
 	if (!c->sess || !c->wbuf)
 		return -1;
 	return nep_session_init(c->sess, &cfg, (uint32_t)time(NULL)) < 0 ? -1
