@@ -14,8 +14,8 @@
 CMD_DECLARE(ping);
 CMD_DECLARE(trace);
 CMD_DECLARE(echo);
-/* nep-client */
-/* nep-server */
+CMD_DECLARE(nep_client);
+CMD_DECLARE(nep_server);
 /* shell */
 
 /* One line per subcommand, in --help order. */
@@ -23,8 +23,8 @@ const struct cmd_entry cmd_table[] = {
 	{ "ping", cmd_ping_main, &cmd_ping_opts, CMD_PRIV_NET },
 	{ "trace", cmd_trace_main, &cmd_trace_opts, CMD_PRIV_NET },
 	{ "echo", cmd_echo_main, &cmd_echo_opts, CMD_PRIV_NET },
-	/* nep-client */
-	/* nep-server */
+	{ "nep-client", cmd_nep_client_main, &cmd_nep_client_opts, CMD_PRIV_NET },
+	{ "nep-server", cmd_nep_server_main, &cmd_nep_server_opts, CMD_PRIV_NET },
 	/* shell */
 	{ NULL, NULL, NULL, CMD_PRIV_NONE },
 };
