@@ -119,6 +119,6 @@ subcommands() {
 
 @test "the Makefile installs links for exactly the listed subcommands" {
 	listed=$(subcommands | sort | tr '\n' ' ')
-	declared=$(sed -n 's/^SUBCOMMANDS *= *//p' "$SRCDIR/Makefile.am" | tr ' ' '\n' | grep . | sort | tr '\n' ' ')
+	declared=$(sed -n 's/^SUBCOMMANDS *+\{0,1\}= *//p' "$SRCDIR/Makefile.am" | tr ' ' '\n' | grep . | sort | tr '\n' ' ')
 	[ "$listed" = "$declared" ]
 }
