@@ -460,7 +460,8 @@ static int gen_fish(FILE *out)
 	      "\tand string match -q -r '(^|/)echolot$' -- $tokens[1]\n"
 	      "end\n\n"
 	      "function __echolot_using\n"
-	      "\ttest \"(__echolot_sub)\" = \"$argv[1]\"\nend\n\n"
+	      "\tset -l sub (__echolot_sub)\n"
+	      "\ttest \"$sub\" = \"$argv[1]\"\nend\n\n"
 	      "complete -c echolot -f\n"
 	      "complete -c echolot -n __echolot_needs_sub -s h -l help -d "
 	      "'list the subcommands and exit'\n"
@@ -614,7 +615,7 @@ static void gen_man_seealso(FILE *out)
 	for (c = cmd_table; c->name; c++) {
 		fputs(".BR echolot\\-", out);
 		gen_roff(out, c->name, false);
-		fprintf(out, " (1)%s\n", c[1].name ? "," : "");
+		fputs(" (1),\n", out);
 	}
 }
 

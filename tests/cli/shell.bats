@@ -1,0 +1,167 @@
+#!/usr/bin/env bats
+# echolot shell in a real pseudo-terminal (tmux): commands, prompt status,
+# Ctrl-C, completion from the option tables, history across sessions; and
+# the scripted (non-terminal) mode.
+
+load tmux
+
+setup() {
+	ECHOLOT=${ECHOLOT:-$BATS_TEST_DIRNAME/../../build/echolot}
+	command -v tmux >/dev/null || { echo "tmux is not installed (.ci/setup)"; return 1; }
+	STATE=$(mktemp -d)
+	export XDG_STATE_HOME=$STATE/xdg
+	# The shell ends with "exit=N" on the screen, then waits for teardown.
+	SHELL_CMD="env XDG_STATE_HOME=$XDG_STATE_HOME INPUTRC=/dev/null TERM=xterm '$ECHOLOT'"
+}
+
+teardown() {
+	tmux_stop
+	rm -rf "$STATE"
+}
+
+start_shell() {
+	tmux_start "$SHELL_CMD ${1:-}; echo exit=\$?; sleep 60"
+	tmux_wait '^echolot\[0\]> $'
+}
+
+# Long options of a subcommand as `echolot --generate options` has them.
+long_options() {
+	"$ECHOLOT" --generate options | awk -F'\t' -v s="$1" '$1 == "option" && $2 == s && $4 != "" {print "--" $4}'
+}
+
+@test "plain echolot on a terminal starts the shell; a builtin runs and the prompt shows the status" {
+	start_shell
+	tmux_type 'help'; tmux_key Enter
+	tmux_wait '^Commands \(the same as'
+	tmux_wait '^echolot\[0\]> $'
+	tmux_type 'nosuchthing'; tmux_key Enter
+	tmux_wait "unknown command 'nosuchthing'"
+	tmux_wait '^echolot\[2\]> $'
+	tmux_type 'help shell'; tmux_key Enter
+	tmux_wait '^Usage: echolot shell \[options\]'
+	tmux_wait '^echolot\[0\]> $'
+	tmux_type 'exit 3'; tmux_key Enter
+	tmux_wait '^exit=3$'
+}
+
+@test "quotes are honoured; a nested shell and an open quote are refused with status 2" {
+	start_shell
+	tmux_type "shell --no-such-option"; tmux_key Enter
+	tmux_wait 'already in the shell'
+	tmux_type "help 'shell'"; tmux_key Enter
+	tmux_wait '^  -h, --help'
+	tmux_type "echo 'unterminated"; tmux_key Enter
+	tmux_wait 'unterminated quote'
+	tmux_wait '^echolot\[2\]> $'
+}
+
+@test "Ctrl-C at the prompt drops the line and keeps the shell; Ctrl-D leaves with the last status" {
+	start_shell
+	tmux_type 'help half typed'
+	tmux_key C-c
+	tmux_wait '^echolot\[0\]> help half typed\^C$'
+	tmux_wait '^echolot\[0\]> $'
+	tmux_type 'bogus'; tmux_key Enter
+	tmux_wait '^echolot\[2\]> $'
+	tmux_key C-d
+	tmux_wait '^exit=2$'
+}
+
+@test "Tab completes a subcommand from its prefix, and 'SUB --<TAB><TAB>' lists the table's long options" {
+	start_shell
+	tmux_type 'sh'; tmux_key Tab
+	tmux_wait '^echolot\[0\]> shell $'
+	tmux_type '--'; tmux_key Tab Tab
+	n=0
+	for opt in $(long_options shell); do
+		tmux_wait "(^| )$opt( |$)"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 3 ]
+	tmux_key C-c
+	tmux_type 'help sh'; tmux_key Tab
+	tmux_wait '^echolot\[0\]> help shell $'
+	tmux_key C-c
+	tmux_type 'his'; tmux_key Tab
+	tmux_wait '^echolot\[0\]> history $'
+}
+
+@test "Tab completes file names for a file-kind option" {
+	mkdir "$STATE/dir" && touch "$STATE/dir/histfile-one"
+	start_shell
+	tmux_type "shell --history-file $STATE/dir/histf"; tmux_key Tab
+	tmux_wait "> shell --history-file $STATE/dir/histfile-one \$"
+}
+
+@test "history persists across two sessions in \$XDG_STATE_HOME/echolot/history" {
+	start_shell
+	tmux_type 'help shell'; tmux_key Enter
+	tmux_wait '^Usage: echolot shell'
+	tmux_type 'exit'; tmux_key Enter
+	tmux_wait '^exit=0$'
+	tmux_stop
+	grep -qx 'help shell' "$XDG_STATE_HOME/echolot/history"
+	[ "$(stat -c %a "$XDG_STATE_HOME/echolot")" = 700 ]
+
+	start_shell
+	tmux_key Up
+	tmux_wait '^echolot\[0\]> exit$'
+	tmux_key Up
+	tmux_wait '^echolot\[0\]> help shell$'
+	tmux_key C-c
+	tmux_type 'history'; tmux_key Enter
+	tmux_wait '^ +[0-9]+  help shell$'
+	tmux_wait '^ +[0-9]+  history$'
+}
+
+@test "without XDG_STATE_HOME the history goes to ~/.local/state/echolot/history; --no-history keeps none" {
+	SHELL_CMD="env -u XDG_STATE_HOME HOME=$STATE/home INPUTRC=/dev/null TERM=xterm '$ECHOLOT'"
+	start_shell
+	tmux_type 'help'; tmux_key Enter
+	tmux_type 'exit'; tmux_key Enter
+	tmux_wait '^exit=0$'
+	grep -qx 'help' "$STATE/home/.local/state/echolot/history"
+	tmux_stop
+	SHELL_CMD="env XDG_STATE_HOME=$STATE/other INPUTRC=/dev/null TERM=xterm '$ECHOLOT' shell --no-history"
+	start_shell
+	tmux_type 'help'; tmux_key Enter
+	tmux_type 'exit'; tmux_key Enter
+	tmux_wait '^exit=0$'
+	[ ! -e "$STATE/other/echolot/history" ]
+}
+
+@test "scripted stdin: one command per line, no prompt, exit status of the last command" {
+	run bash -c "printf 'help\n# a comment\n\nhelp shell\n' | '$ECHOLOT' shell"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Commands (the same as"* ]]
+	[[ "$output" == *"Usage: echolot shell [options]"* ]]
+	[[ "$output" != *"echolot["* ]]
+	run bash -c "printf 'nosuch\n' | '$ECHOLOT' shell 2>&1"
+	[ "$status" -eq 2 ]
+	[ "$output" = "echolot shell: unknown command 'nosuch' (try 'help')" ]
+	run bash -c "printf 'nosuch\nhelp\n' | '$ECHOLOT' shell >/dev/null 2>&1"
+	[ "$status" -eq 0 ]
+	# exit ends the script: the lines after it never run
+	run bash -c "printf 'exit 4\nhelp\n' | '$ECHOLOT' shell"
+	[ "$status" -eq 4 ]
+	[ -z "$output" ]
+	run bash -c "printf 'exit 300\n' | '$ECHOLOT' shell 2>&1"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"exit: '300' is not a status 0..255"* ]]
+	# no history is written from a script
+	[ ! -e "$XDG_STATE_HOME/echolot/history" ]
+}
+
+@test "-c LINE runs one line; bad options fail with one line, exit 2" {
+	run "$ECHOLOT" shell -c 'help shell'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Usage: echolot shell [options]" ]]
+	run "$ECHOLOT" shell -c 'exit 9'
+	[ "$status" -eq 9 ]
+	run "$ECHOLOT" shell stray
+	[ "$status" -eq 2 ]
+	[ "$output" = "echolot shell: unexpected argument 'stray'" ]
+	run "$ECHOLOT" shell --histroy-file x
+	[ "$status" -eq 2 ]
+	[[ "$output" == "echolot shell: unknown option '--histroy-file' (did you mean '--history-file'?)" ]]
+}
