@@ -388,7 +388,7 @@ static void gen_fish_action(FILE *out, const struct opts_def *d,
 		fputs(" -r -F", out);
 		break;
 	case OPTS_HOST:
-		fputs(" -x -a '(__fish_print_hostnames)'", out);
+		fputs(" -x -a '(__echolot_hosts)'", out);
 		break;
 	case OPTS_IFACE:
 		fputs(" -x -a '(__fish_print_interfaces)'", out);
@@ -459,6 +459,12 @@ static int gen_fish(FILE *out)
 	      "\ttest (count $tokens) -eq 1\n"
 	      "\tand string match -q -r '(^|/)echolot$' -- $tokens[1]\n"
 	      "end\n\n"
+	      "# Every name and address in /etc/hosts (fish's own list leaves out\n"
+	      "# loopback, the first target of a troubleshooter), then ssh's.\n"
+	      "function __echolot_hosts\n"
+	      "\tstring replace -r '#.*' '' </etc/hosts 2>/dev/null |\n"
+	      "\t\tstring replace -ra '\\\\s+' ' ' | string split -n ' '\n"
+	      "\t__fish_print_hostnames\nend\n\n"
 	      "function __echolot_using\n"
 	      "\tset -l sub (__echolot_sub)\n"
 	      "\ttest \"$sub\" = \"$argv[1]\"\nend\n\n"

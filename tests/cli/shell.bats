@@ -79,9 +79,11 @@ long_options() {
 	done
 	[ "$n" -ge 3 ]
 	tmux_key C-c
+	tmux_wait_last '^echolot\[[0-9]+\]> $'
 	tmux_type 'help sh'; tmux_key Tab
 	tmux_wait '^echolot\[0\]> help shell $'
 	tmux_key C-c
+	tmux_wait_last '^echolot\[[0-9]+\]> $'
 	tmux_type 'his'; tmux_key Tab
 	tmux_wait '^echolot\[0\]> history $'
 }
@@ -109,6 +111,7 @@ long_options() {
 	tmux_key Up
 	tmux_wait '^echolot\[0\]> help shell$'
 	tmux_key C-c
+	tmux_wait_last '^echolot\[[0-9]+\]> $'
 	tmux_type 'history'; tmux_key Enter
 	tmux_wait '^ +[0-9]+  help shell$'
 	tmux_wait '^ +[0-9]+  history$'

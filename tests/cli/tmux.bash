@@ -30,6 +30,19 @@ tmux_wait() {
 	return 1
 }
 
+# tmux_wait_last ERE [SECONDS]: the same for the last non-empty line only
+# (where the cursor is: a fresh prompt, not an older one).
+tmux_wait_last() {
+	local i limit=$((${2:-10} * 20))
+	for ((i = 0; i < limit; i++)); do
+		tmux_screen | grep . | tail -n 1 | grep -Eq -- "$1" && return 0
+		sleep 0.05
+	done
+	echo "# the last line never matched: $1"
+	tmux_screen | grep . | sed 's/^/#   /'
+	return 1
+}
+
 # tmux_type TEXT: types TEXT literally; tmux_key KEY...: named keys.
 tmux_type() {
 	tm send-keys -l -- "$1"
