@@ -42,29 +42,27 @@
 enum { SH_COMMAND = 1, SH_HISTORY_FILE, SH_NO_HISTORY };
 
 static const struct opts_def shell_defs[] = {
-	{ SH_COMMAND, 'c', "command", OPTS_STRING, "LINE", 0, 0, NULL,
-	  "run LINE as the shell would, then exit with its status", 0 },
-	{ SH_HISTORY_FILE, 0, "history-file", OPTS_FILE, "FILE", 0, 0, NULL,
-	  "keep the history in FILE instead of the default", 0 },
-	{ SH_NO_HISTORY, 0, "no-history", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "neither read nor write a history file", 0 },
+	{SH_COMMAND, 'c', "command", OPTS_STRING, "LINE", 0, 0, NULL,
+	 "run LINE as the shell would, then exit with its status", 0},
+	{SH_HISTORY_FILE, 0, "history-file", OPTS_FILE, "FILE", 0, 0, NULL,
+	 "keep the history in FILE instead of the default", 0},
+	{SH_NO_HISTORY, 0, "no-history", OPTS_FLAG, NULL, 0, 0, NULL,
+	 "neither read nor write a history file", 0},
 };
 
 const struct opts_cmd cmd_shell_opts = {
-	"shell", "[options]",
-	"Interactive shell with history and completion",
-	OPTS_FLAG, shell_defs, sizeof(shell_defs) / sizeof(shell_defs[0]),
+	"shell",   "[options]", "Interactive shell with history and completion",
+	OPTS_FLAG, shell_defs,	sizeof(shell_defs) / sizeof(shell_defs[0]),
 };
 
 /* The words the shell understands besides the subcommands. */
-static const char *const shell_builtins[] = { "help", "history", "exit",
-					      NULL };
+static const char *const shell_builtins[] = {"help", "history", "exit", NULL};
 
 struct shell {
-	int status;        /* exit status of the last command */
-	bool interactive;  /* a terminal: readline, prompt, history */
-	bool script;       /* commands come on stdin: children get none */
-	bool exit_now;     /* the exit builtin ran */
+	int status;	     /* exit status of the last command */
+	bool interactive;    /* a terminal: readline, prompt, history */
+	bool script;	     /* commands come on stdin: children get none */
+	bool exit_now;	     /* the exit builtin ran */
 	const char *command; /* -c LINE */
 	bool no_history;
 	char history[PATH_MAX]; /* "" when there is none */
@@ -127,8 +125,8 @@ static void shell_default_history(struct shell *sh)
 	const char *home = getenv("HOME");
 
 	if (state && state[0] == '/')
-		snprintf(sh->history, sizeof(sh->history),
-			 "%s/echolot/history", state);
+		snprintf(sh->history, sizeof(sh->history), "%s/echolot/history",
+			 state);
 	else if (home && home[0])
 		snprintf(sh->history, sizeof(sh->history),
 			 "%s/.local/state/echolot/history", home);
@@ -198,8 +196,9 @@ static void shell_help(const char *name)
 	if (name) {
 		c = cmd_lookup(name);
 		if (!c) {
-			fprintf(stderr, "echolot shell: help: no command "
-					"'%s'\n",
+			fprintf(stderr,
+				"echolot shell: help: no command "
+				"'%s'\n",
 				name);
 			return;
 		}
@@ -304,8 +303,9 @@ static int shell_exit(struct shell *sh, int argc, char **argv)
 		return sh->status;
 	v = strtol(argv[1], &end, 10);
 	if (end == argv[1] || *end || v < 0 || v > 255) {
-		fprintf(stderr, "echolot shell: exit: '%s' is not a status "
-				"0..255\n",
+		fprintf(stderr,
+			"echolot shell: exit: '%s' is not a status "
+			"0..255\n",
 			argv[1]);
 		return 2;
 	}
@@ -497,8 +497,8 @@ static int shell_words_before(int start, const char *text, struct words *w)
 	return 0;
 }
 
-static void shell_complete_words(int argc, char **argv,
-				 struct shell_cands *cs, bool *files)
+static void shell_complete_words(int argc, char **argv, struct shell_cands *cs,
+				 bool *files)
 {
 	const struct opts_cmd *cmds[64];
 	size_t ncmds = shell_cmds(cmds, 64);
@@ -516,8 +516,8 @@ static void shell_complete_words(int argc, char **argv,
 	if (spot.what == COMPL_VALUE && spot.prefix != argv[argc - 1])
 		cs->lead = strndup(argv[argc - 1],
 				   (size_t)(spot.prefix - argv[argc - 1]));
-	compl_candidates(cmds, ncmds, argc == 1 ? shell_builtins : NULL,
-			 &spot, shell_cand_add, cs);
+	compl_candidates(cmds, ncmds, argc == 1 ? shell_builtins : NULL, &spot,
+			 shell_cand_add, cs);
 	if ((spot.what == COMPL_VALUE || spot.what == COMPL_ARG) &&
 	    spot.kind == OPTS_HOST) {
 		shell_hosts_history(spot.prefix, cs);
@@ -529,7 +529,7 @@ static void shell_complete_words(int argc, char **argv,
 
 static char **shell_complete(const char *text, int start, int end)
 {
-	struct shell_cands cs = { .lead = "" };
+	struct shell_cands cs = {.lead = ""};
 	struct words w;
 	bool files = false;
 	char **m;
@@ -636,7 +636,7 @@ int cmd_shell_main(int argc, char **argv); /* CMD_DECLARE in commands.c */
 
 int cmd_shell_main(int argc, char **argv)
 {
-	struct shell sh = { 0 };
+	struct shell sh = {0};
 	int rc = cmd_parse(&cmd_shell_opts, argc, argv, shell_opt, &sh);
 
 	if (rc != CMD_CONTINUE)

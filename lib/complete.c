@@ -194,9 +194,8 @@ static size_t compl_options(const struct opts_cmd *cmd, const char *prefix,
 }
 
 size_t compl_candidates(const struct opts_cmd *const *cmds, size_t ncmds,
-			const char *const *extra,
-			const struct compl_spot *spot, compl_add_fn add,
-			void *ctx)
+			const char *const *extra, const struct compl_spot *spot,
+			compl_add_fn add, void *ctx)
 {
 	size_t i, n = 0;
 
@@ -227,8 +226,8 @@ static bool compl_is_space(char c)
 
 /* One /etc/hosts line: "ADDRESS NAME [ALIAS...]", '#' to the end is a
  * comment. A line without a name is not an entry. */
-static size_t compl_hosts_line(const char *line, size_t len,
-			       const char *prefix, compl_add_fn add, void *ctx)
+static size_t compl_hosts_line(const char *line, size_t len, const char *prefix,
+			       compl_add_fn add, void *ctx)
 {
 	char field[256];
 	size_t i = 0, n = 0, nfields = 0;
@@ -303,7 +302,7 @@ static int compl_hist_cb(void *ctx, const struct opts_def *def,
 size_t compl_hosts_in_argv(const struct opts_cmd *cmd, int argc, char **argv,
 			   const char *prefix, compl_add_fn add, void *ctx)
 {
-	struct compl_hist h = { cmd, prefix, add, ctx, 0 };
+	struct compl_hist h = {cmd, prefix, add, ctx, 0};
 
 	/* A line that does not parse still gave its earlier words. */
 	(void)opts_parse(cmd, argc, argv, compl_hist_cb, &h, NULL, 0);

@@ -26,8 +26,8 @@ struct compl_spot {
 	enum compl_what what;
 	const struct opts_cmd *cmd; /* the subcommand, NULL for COMMAND */
 	const struct opts_def *def; /* COMPL_VALUE: whose value */
-	enum opts_kind kind;        /* VALUE/ARG: what the value is */
-	const char *prefix;         /* the text typed so far of the value
+	enum opts_kind kind;	    /* VALUE/ARG: what the value is */
+	const char *prefix;	    /* the text typed so far of the value
 				       (after "--name=" for that form) */
 };
 
@@ -53,9 +53,8 @@ void compl_locate(const struct opts_cmd *const *cmds, size_t ncmds,
  * the number added.
  */
 size_t compl_candidates(const struct opts_cmd *const *cmds, size_t ncmds,
-			const char *const *extra,
-			const struct compl_spot *spot, compl_add_fn add,
-			void *ctx);
+			const char *const *extra, const struct compl_spot *spot,
+			compl_add_fn add, void *ctx);
 
 /*
  * Adds every host name and address in an /etc/hosts-format buffer that

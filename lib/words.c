@@ -15,7 +15,7 @@ static bool words_blank(char c)
 struct words_scan {
 	const char *line;
 	size_t len, i;
-	char *out; /* next byte of text to write */
+	char *out;  /* next byte of text to write */
 	char quote; /* 0, '\'' or '"' */
 };
 
@@ -37,7 +37,8 @@ static void words_one(struct words_scan *s)
 			if (c == '"')
 				s->quote = 0;
 			else if (c == '\\' && s->i < s->len &&
-				 (s->line[s->i] == '"' || s->line[s->i] == '\\'))
+				 (s->line[s->i] == '"' ||
+				  s->line[s->i] == '\\'))
 				*s->out++ = s->line[s->i++];
 			else
 				*s->out++ = c;
@@ -57,7 +58,7 @@ static void words_one(struct words_scan *s)
 
 int words_split(const char *line, size_t len, struct words *w)
 {
-	struct words_scan s = { line, len, 0, NULL, 0 };
+	struct words_scan s = {line, len, 0, NULL, 0};
 	size_t max_words = len / 2 + 2;
 	int argc = 0;
 

@@ -8,32 +8,33 @@
 
 enum { T_COUNT = 1, T_QUIET, T_MODE, T_FILE, T_SOURCE, T_NUMERIC };
 
-static const char *const t_modes[] = { "icmp", "tcp", "tcp-connect", "udp",
-				       NULL };
+static const char *const t_modes[] = {"icmp", "tcp", "tcp-connect", "udp",
+				      NULL};
 
 static const struct opts_def t_ping_defs[] = {
-	{ T_COUNT, 'c', "count", OPTS_INT, "COUNT", 1, 100, NULL, "count", 0 },
-	{ T_QUIET, 'q', "quiet", OPTS_FLAG, NULL, 0, 0, NULL, "quiet", 0 },
-	{ T_MODE, 'm', "mode", OPTS_ENUM, "MODE", 0, 0, t_modes, "mode", 0 },
-	{ T_FILE, 0, "file", OPTS_FILE, "FILE", 0, 0, NULL, "file", 0 },
-	{ T_SOURCE, 'S', "source", OPTS_HOST, "ADDR", 0, 0, NULL, "src", 0 },
-	{ T_NUMERIC, 'n', NULL, OPTS_FLAG, NULL, 0, 0, NULL, "numeric", 0 },
+	{T_COUNT, 'c', "count", OPTS_INT, "COUNT", 1, 100, NULL, "count", 0},
+	{T_QUIET, 'q', "quiet", OPTS_FLAG, NULL, 0, 0, NULL, "quiet", 0},
+	{T_MODE, 'm', "mode", OPTS_ENUM, "MODE", 0, 0, t_modes, "mode", 0},
+	{T_FILE, 0, "file", OPTS_FILE, "FILE", 0, 0, NULL, "file", 0},
+	{T_SOURCE, 'S', "source", OPTS_HOST, "ADDR", 0, 0, NULL, "src", 0},
+	{T_NUMERIC, 'n', NULL, OPTS_FLAG, NULL, 0, 0, NULL, "numeric", 0},
 };
 
 static const struct opts_cmd t_ping = {
-	"ping", "[options] HOST", "Send probes", OPTS_HOST, t_ping_defs,
-	sizeof(t_ping_defs) / sizeof(t_ping_defs[0]),
+	"ping",	       "[options] HOST",
+	"Send probes", OPTS_HOST,
+	t_ping_defs,   sizeof(t_ping_defs) / sizeof(t_ping_defs[0]),
 };
 
 static const struct opts_def t_pong_defs[] = {
-	{ 1, 'p', "port", OPTS_PORT, "PORT", 0, 0, NULL, "port", 0 },
+	{1, 'p', "port", OPTS_PORT, "PORT", 0, 0, NULL, "port", 0},
 };
 
 static const struct opts_cmd t_pong = {
 	"pong", "[options]", "Answer", OPTS_FILE, t_pong_defs, 1,
 };
 
-static const struct opts_cmd *const t_cmds[] = { &t_ping, &t_pong };
+static const struct opts_cmd *const t_cmds[] = {&t_ping, &t_pong};
 
 struct got {
 	char all[512];
@@ -45,8 +46,8 @@ static void t_add(void *ctx, const char *cand)
 	struct got *g = ctx;
 	size_t used = strlen(g->all);
 
-	snprintf(g->all + used, sizeof(g->all) - used, "%s%s",
-		 used ? " " : "", cand);
+	snprintf(g->all + used, sizeof(g->all) - used, "%s%s", used ? " " : "",
+		 cand);
 	g->n++;
 }
 
@@ -56,13 +57,17 @@ static const char *offer(struct got *g, struct compl_spot *spot,
 {
 	memset(g, 0, sizeof(*g));
 	compl_locate(t_cmds, 2, words, nwords, spot);
-	compl_candidates(t_cmds, 2, (const char *const[]){ "help", NULL },
-			 spot, t_add, g);
+	compl_candidates(t_cmds, 2, (const char *const[]){"help", NULL}, spot,
+			 t_add, g);
 	return g->all;
 }
 
-#define W(...) (char *[]){ __VA_ARGS__ }
-#define N(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
+#define W(...)                                                                 \
+	(char *[])                                                             \
+	{                                                                      \
+		__VA_ARGS__                                                    \
+	}
+#define N(...) ((int)(sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)))
 #define OFFER(g, spot, ...) offer(g, spot, W(__VA_ARGS__), N(__VA_ARGS__))
 
 UNIT_TEST(test_commands)
@@ -172,10 +177,10 @@ UNIT_TEST(test_hosts_in_history)
 	struct got g;
 
 	memset(&g, 0, sizeof(g));
-	compl_hosts_in_argv(&t_ping, 6,
-			    W("ping", "-c", "3", "-S", "src.example",
-			      "dst.example"),
-			    "", t_add, &g);
+	compl_hosts_in_argv(
+		&t_ping, 6,
+		W("ping", "-c", "3", "-S", "src.example", "dst.example"), "",
+		t_add, &g);
 	CHECK_STR(g.all, "src.example dst.example");
 	memset(&g, 0, sizeof(g));
 	compl_hosts_in_argv(&t_ping, 3, W("ping", "--mode", "tcp"), "", t_add,
