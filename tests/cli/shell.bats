@@ -67,6 +67,20 @@ long_options() {
 	tmux_wait '^exit=2$'
 }
 
+@test "vi editing mode from the user's inputrc; Ctrl-C works in it too" {
+	printf 'set editing-mode vi\n' >"$STATE/inputrc"
+	SHELL_CMD="env XDG_STATE_HOME=$XDG_STATE_HOME INPUTRC=$STATE/inputrc TERM=xterm '$ECHOLOT'"
+	start_shell
+	# insert "xhelp", Escape to command mode, "0x" deletes the first char
+	tmux_type 'xhelp'; tmux_key Escape; tmux_type '0x'
+	tmux_wait_last '^echolot\[0\]> help *$'
+	tmux_key Enter
+	tmux_wait '^Commands \(the same as'
+	tmux_type 'bogus'; tmux_key C-c
+	tmux_wait '^echolot\[0\]> bogus\^C$'
+	tmux_wait_last '^echolot\[0\]> $'
+}
+
 @test "Tab completes a subcommand from its prefix, and 'SUB --<TAB><TAB>' lists the table's long options" {
 	start_shell
 	tmux_type 'sh'; tmux_key Tab
