@@ -228,14 +228,17 @@ static int gen_bash(FILE *out)
 
 /* ---------------------------------------------------------------- zsh */
 
-/* Text inside an _arguments "[help]" or ":message:" part. */
-static void gen_zsh_text(FILE *out, const char *s)
+/* Text inside an _arguments "[help]" or ":message:" part; a message is
+ * shown through prompt expansion, so its '%' is doubled. */
+static void gen_zsh_text(FILE *out, const char *s, bool message)
 {
 	for (; s && *s; s++) {
 		if (*s == '\'')
 			fputs("'\\''", out);
 		else if (*s == '[' || *s == ']' || *s == ':' || *s == '\\')
 			fprintf(out, "\\%c", *s);
+		else if (*s == '%' && message)
+			fputs("%%", out);
 		else
 			fputc(*s, out);
 	}
@@ -288,11 +291,11 @@ static void gen_zsh_def(FILE *out, const struct opts_def *d)
 	else
 		fprintf(out, "--%s%s", d->long_name, val ? "=" : "");
 	fputc('[', out);
-	gen_zsh_text(out, d->help);
+	gen_zsh_text(out, d->help, false);
 	fputc(']', out);
 	if (val) {
 		fputc(':', out);
-		gen_zsh_text(out, d->metavar ? d->metavar : "value");
+		gen_zsh_text(out, d->metavar ? d->metavar : "value", true);
 		fputc(':', out);
 		gen_zsh_action(out, d, d->kind);
 	}
@@ -353,9 +356,9 @@ static int gen_zsh(FILE *out)
 	      out);
 	for (c = cmd_table; c->name; c++) {
 		fputs("\t\t\t'", out);
-		gen_zsh_text(out, c->name);
+		gen_zsh_text(out, c->name, false);
 		fputc(':', out);
-		gen_zsh_text(out, c->opts->summary);
+		gen_zsh_text(out, c->opts->summary, false);
 		fputs("'\n", out);
 	}
 	fputs("\t\t)\n"
