@@ -152,13 +152,14 @@ render() {
 @test "make install puts completions and man pages where the shells and man look" {
 	dest=$(mktemp -d)
 	make -s -C "$BUILDDIR" install DESTDIR="$dest" >/dev/null
-	eval "$(make -s -C "$BUILDDIR" --no-print-directory -f - print-dirs <<'MK' 2>/dev/null || true
-include Makefile
-print-dirs:
-	@echo bashcomp=$(bashcompdir) zshcomp=$(zshcompdir) fishcomp=$(fishcompdir) man1=$(mandir)/man1
-MK
-)"
-	[ -n "$bashcomp" ] && [ -n "$man1" ]
+	# the directories configure chose (bash-completion's own, or under the
+	# prefix) end in the names the shells and man search
+	dirof() { find "$dest" -path "*/$1" | head -n1 | sed "s|^$dest||; s|/[^/]*\$||"; }
+	bashcomp=$(dirof 'bash-completion/completions/echolot')
+	zshcomp=$(dirof 'zsh/vendor-completions/_echolot')
+	fishcomp=$(dirof 'fish/vendor_completions.d/echolot.fish')
+	man1=$(dirof 'man/man1/echolot.1')
+	[ -n "$bashcomp" ] && [ -n "$zshcomp" ] && [ -n "$fishcomp" ] && [ -n "$man1" ]
 	[ -f "$dest$bashcomp/echolot" ]
 	[ -f "$dest$zshcomp/_echolot" ]
 	[ -f "$dest$fishcomp/echolot.fish" ]
