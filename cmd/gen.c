@@ -437,12 +437,16 @@ static void gen_fish_cmd(FILE *out, const struct opts_cmd *oc)
 		gen_fish_quote(out, d->help);
 		fputc('\n', out);
 	}
-	if (gen_has_args(oc) && oc->arg_kind != OPTS_FILE) {
+	if (gen_has_args(oc)) {
 		fprintf(out,
 			"complete -c echolot -c echolot-%s -n "
 			"'__echolot_using %s'",
 			oc->name, oc->name);
-		gen_fish_action(out, NULL, oc->arg_kind);
+		/* -F: file arguments despite the "-f" that covers the rest. */
+		if (oc->arg_kind == OPTS_FILE)
+			fputs(" -F", out);
+		else
+			gen_fish_action(out, NULL, oc->arg_kind);
 		fputc('\n', out);
 	}
 }
