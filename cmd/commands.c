@@ -13,11 +13,12 @@
 	int cmd_##sym##_main(int argc, char **argv);                         \
 	extern const struct opts_cmd cmd_##sym##_opts
 
+CMD_DECLARE(ping);
 CMD_DECLARE(shell);
 
 /* One line per subcommand, in --help order. */
 const struct cmd_entry cmd_table[] = {
-	/* ping */
+	{ "ping", cmd_ping_main, &cmd_ping_opts, CMD_PRIV_NET },
 	/* trace */
 	/* echo */
 	/* nep-client */

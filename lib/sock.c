@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -157,12 +158,53 @@ static int sock_cmsg_int(const struct cmsghdr *c)
 	return v;
 }
 
+int sock_enable_recverr(int fd, int family)
+{
+	int on = 1;
+
+	if (family == AF_INET6)
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on,
+				  sizeof(on));
+	return setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+}
+
+/* The extended error and, right after it, the offender's address. */
+static void sock_decode_ee(const struct cmsghdr *c, struct sock_rx *rx)
+{
+	struct sock_extended_err ee;
+	size_t have = c->cmsg_len - CMSG_LEN(0), alen;
+
+	if (have < sizeof(ee))
+		return;
+	memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+	rx->ee.present = true;
+	rx->ee.origin = ee.ee_origin;
+	rx->ee.type = ee.ee_type;
+	rx->ee.code = ee.ee_code;
+	rx->ee.err = ee.ee_errno;
+	rx->ee.info = ee.ee_info;
+	alen = have - sizeof(ee);
+	if (alen > sizeof(rx->ee.offender.ss))
+		alen = sizeof(rx->ee.offender.ss);
+	memcpy(&rx->ee.offender.ss, CMSG_DATA(c) + sizeof(ee), alen);
+	if (alen < sizeof(sa_family_t) ||
+	    (rx->ee.offender.ss.ss_family != AF_INET &&
+	     rx->ee.offender.ss.ss_family != AF_INET6))
+		rx->ee.offender.len = 0;
+	else
+		rx->ee.offender.len = (socklen_t)alen;
+}
+
 static void sock_decode_cmsgs(struct msghdr *msg, struct sock_rx *rx)
 {
 	struct cmsghdr *c;
 
 	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET &&
+		if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+		    (c->cmsg_level == IPPROTO_IPV6 &&
+		     c->cmsg_type == IPV6_RECVERR)) {
+			sock_decode_ee(c, rx);
+		} else if (c->cmsg_level == SOL_SOCKET &&
 		    c->cmsg_type == SO_TIMESTAMPNS &&
 		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
 			struct timespec ts;
@@ -187,7 +229,7 @@ static void sock_decode_cmsgs(struct msghdr *msg, struct sock_rx *rx)
 ssize_t sock_recv(int fd, void *buf, size_t cap, int flags,
 		  struct sock_rx *rx)
 {
-	char control[256];
+	char control[512];
 	struct iovec iov = { .iov_base = buf, .iov_len = cap };
 	struct msghdr msg;
 	ssize_t n;

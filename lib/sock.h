@@ -22,6 +22,17 @@ enum sock_icmp_kind {
 	SOCK_ICMP_RAW,   /* raw socket: needs root or CAP_NET_RAW */
 };
 
+/* An error-queue report (IP_RECVERR / IPV6_RECVERR): the ICMP error a
+ * connected UDP socket received, or a local error. */
+struct sock_ee {
+	bool present;
+	uint8_t origin;         /* SO_EE_ORIGIN_ICMP, _ICMP6, _LOCAL ... */
+	uint8_t type, code;     /* ICMP type/code for the ICMP origins */
+	uint32_t err;           /* errno the error maps to */
+	uint32_t info;          /* e.g. the MTU of "fragmentation needed" */
+	struct sock_addr offender; /* who sent the ICMP error (len 0: none) */
+};
+
 /* What recvmsg told us besides the bytes. */
 struct sock_rx {
 	struct sock_addr from;
@@ -29,6 +40,7 @@ struct sock_rx {
 	int ttl;            /* IP_TTL / IPV6_HOPLIMIT of the packet, or -1 */
 	int tos;            /* IP_TOS / IPV6_TCLASS, or -1 */
 	bool truncated;     /* MSG_TRUNC: the datagram was longer than buf */
+	struct sock_ee ee;  /* with MSG_ERRQUEUE: the error, if any */
 };
 
 /*
@@ -58,6 +70,11 @@ int sock_open_icmp(int family, bool prefer_dgram, enum sock_icmp_kind *kind,
 /* Asks for kernel receive timestamps and the TTL/hop limit of every
  * received packet. Returns 0 or -1 with errno. */
 int sock_enable_rx_info(int fd, int family);
+
+/* Asks for ICMP errors on the socket's error queue (IP_RECVERR or
+ * IPV6_RECVERR; read them with sock_recv(..., MSG_ERRQUEUE, ...)).
+ * Returns 0 or -1 with errno. */
+int sock_enable_recverr(int fd, int family);
 
 /* recvmsg with the ancillary data decoded into rx. Returns the byte count
  * (possibly 0) or -1 with errno. */

@@ -9,8 +9,9 @@
  * only remembered (its id and due time) and the verdict is set by a timer.
  * Every packet waits the same time, so due times arrive in order and a
  * FIFO ring is the whole timer queue; one loop timer points at its head.
- * The ring is bounded: a packet arriving when it is full is dropped, as a
- * full router queue would. SIGTERM/SIGINT accept what is still held and
+ * The ring is bounded (--max), and so is the kernel's queue (the same
+ * length): a packet arriving when it is full is dropped, as a full router
+ * queue would drop it. SIGTERM/SIGINT accept what is still held and
  * exit 0. --ready FILE is created once the queue is bound, so a script can
  * wait for it before it sends traffic.
  */

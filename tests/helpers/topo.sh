@@ -83,7 +83,12 @@
 #   topo_cleanup              kills every process and deletes every
 #                             namespace this topology made; safe to call
 #                             twice or without topo_up. Not under bats, topo_up
-#                             also sets an EXIT trap calling it.
+#                             also sets EXIT, INT and TERM traps calling it
+#                             (replacing the script's own).
+#
+# Under bats, call topo_up in setup (or setup_file, everything is exported)
+# and topo_cleanup in teardown (teardown_file); never under `run`, which
+# would build the topology in a subshell that forgets it.
 #   topo_gc                   deletes leftover el<pid>x* namespaces whose
 #                             owning process is gone (manual use)
 #
@@ -442,8 +447,12 @@ topo_up() {
 	: >"$TOPO_DIR/pids"
 	: >"$TOPO_DIR/namespaces"
 	export TOPO_ECMP=$ecmp
+	# bats has its own EXIT trap (its teardown calls topo_cleanup); a plain
+	# script gets ours, and an interrupt cleans up too.
 	if [ -z "${BATS_TEST_FILENAME:-}" ]; then
 		trap topo_cleanup EXIT
+		trap 'topo_cleanup; exit 130' INT
+		trap 'topo_cleanup; exit 143' TERM
 	fi
 
 	local nodes=() node role
@@ -526,7 +535,7 @@ topo_up() {
 # first packets wait a second. Wait (bounded) until every link is UP.
 topo__wait_up() {
 	local i ns down
-	for i in $(seq 60); do
+	for i in $(seq 200); do
 		down=0
 		while read -r ns; do
 			if ip -n "$ns" -o link show | grep -v ' lo:' | grep -qv 'state UP'; then
@@ -536,7 +545,7 @@ topo__wait_up() {
 		[ "$down" -eq 0 ] && return 0
 		sleep 0.05
 	done
-	topo__die "links still down after 3 s"
+	topo__die "links still down after 10 s"
 }
 
 topo_capture_start() {

@@ -1,0 +1,214 @@
+#!/usr/bin/env bats
+# echolot ping across namespace chains (tests/helpers/topo.sh): replies and
+# their fields, ICMP errors from routers, loss, duplicates, many targets
+# with one down, TCP/UDP probes, and the unprivileged datagram-socket path.
+# Runs as root; all traffic stays inside the namespaces.
+
+load ../helpers/topo.sh
+
+setup() {
+	ECHOLOT=${ECHOLOT:-$BATS_TEST_DIRNAME/../../build/echolot}
+	BUILDDIR=${ECHOLOT_BUILDDIR:-$(dirname "$ECHOLOT")}
+	export ECHOLOT_BUILDDIR=$BUILDDIR
+}
+
+teardown() {
+	topo_cleanup
+}
+
+ping_c() {
+	topo_exec client "$ECHOLOT" ping "$@"
+}
+
+@test "IPv4 across a router: replies from the server with ttl 63, like iputils" {
+	topo_up 1
+	run ping_c -n -c 2 -i 0.2 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "PING 198.18.1.2 (198.18.1.2) 56(84) bytes of data." ]
+	[[ ${lines[1]} =~ ^"64 bytes from 198.18.1.2: icmp_seq=1 ttl=63 time="[0-9.]+" ms"$ ]]
+	[[ ${lines[2]} =~ ^"64 bytes from 198.18.1.2: icmp_seq=2 ttl=63 time=" ]]
+	[[ $output == *"2 packets transmitted, 2 received, 0% packet loss"* ]]
+	theirs=$(topo_exec client ping -n -c 1 "$TOPO_SERVER4" | sed -n 2p)
+	[ "${theirs%% time=*}" = "64 bytes from 198.18.1.2: icmp_seq=1 ttl=63" ]
+}
+
+@test "IPv6 across a router: hop limit 63" {
+	topo_up 1
+	run ping_c -n -c 2 -i 0.2 "$TOPO_SERVER6"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "PING $TOPO_SERVER6($TOPO_SERVER6) 56 data bytes" ]
+	[[ ${lines[1]} =~ ^"64 bytes from $TOPO_SERVER6: icmp_seq=1 ttl=63 time=" ]]
+}
+
+@test "-t 1: Time to live exceeded from the router, as iputils prints it; exit 1" {
+	topo_up 2
+	run ping_c -n -c 2 -i 0.2 -t 1 "$TOPO_SERVER4"
+	[ "$status" -eq 1 ]
+	[ "${lines[1]}" = "From $TOPO_R1_4 icmp_seq=1 Time to live exceeded" ]
+	[ "${lines[2]}" = "From $TOPO_R1_4 icmp_seq=2 Time to live exceeded" ]
+	[[ $output == *"2 packets transmitted, 0 received, +2 errors, 100% packet loss"* ]]
+	theirs=$(topo_exec client ping -n -c 1 -t 1 "$TOPO_SERVER4" | sed -n 2p)
+	[ "$theirs" = "From $TOPO_R1_4 icmp_seq=1 Time to live exceeded" ]
+	# -t 2 reaches router 2
+	run ping_c -n -c 1 -t 2 "$TOPO_SERVER4"
+	[ "${lines[1]}" = "From $TOPO_R2_4 icmp_seq=1 Time to live exceeded" ]
+}
+
+@test "-t 1 over IPv6: the hop limit error from the router" {
+	topo_up 2
+	run ping_c -n -c 1 -t 1 "$TOPO_SERVER6"
+	[ "$status" -eq 1 ]
+	theirs=$(topo_exec client ping -n -c 1 -t 1 "$TOPO_SERVER6" | sed -n 2p)
+	[ "${lines[1]}" = "$theirs" ]
+	[[ ${lines[1]} == "From $TOPO_R1_6 icmp_seq=1 "* ]]
+}
+
+@test "--json errors carry the router, the text and the ICMP type" {
+	topo_up 1
+	run ping_c -n --json -c 1 -t 1 "$TOPO_SERVER4"
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .type <<<"${lines[0]}")" = error ]
+	[ "$(jq -r .from <<<"${lines[0]}")" = "$TOPO_R1_4" ]
+	[ "$(jq -r .error <<<"${lines[0]}")" = "Time to live exceeded" ]
+	[ "$(jq -r .icmp_type <<<"${lines[0]}")" = 11 ]
+	[ "$(jq -r .errors <<<"${lines[1]}")" = 1 ]
+}
+
+@test "an address with no host: Destination Host Unreachable from the router" {
+	topo_up 1
+	run ping_c -n -c 1 -W 8 198.18.1.77
+	[ "$status" -eq 1 ]
+	[[ ${lines[1]} =~ ^"From 198.18."[01]".".+" icmp_seq=1 Destination Host Unreachable"$ ]]
+	[[ $output == *"1 packets transmitted, 0 received, +1 errors, 100% packet loss"* ]]
+}
+
+@test "--loss 1:30: the reported loss of 300 probes is about 30%, and json agrees" {
+	topo_up --loss 1:30 1
+	run ping_c -n --json -c 300 -i 0.002 -W 1 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	sum=$(jq -c 'select(.type == "summary")' <<<"$output")
+	rcvd=$(jq .received <<<"$sum")
+	echo "received $rcvd of 300"
+	# binomial(300, 0.7): mean 210, sd 7.9; six sd either side
+	[ "$rcvd" -ge 162 ] && [ "$rcvd" -le 258 ]
+	[ "$(jq .sent <<<"$sum")" -eq 300 ]
+	[ "$(jq .lost <<<"$sum")" -eq $((300 - rcvd)) ]
+	# one reply object per received probe, one timeout per lost one
+	[ "$(jq -r 'select(.type == "reply") | .seq' <<<"$output" | wc -l)" -eq "$rcvd" ]
+	[ "$(jq -r 'select(.type == "timeout") | .seq' <<<"$output" | wc -l)" -eq $((300 - rcvd)) ]
+}
+
+@test "duplicated replies (nftables dup on the router) are flagged (DUP!)" {
+	topo_up 1
+	topo_exec r1 nft -f - <<EOF
+table ip pingdup {
+	chain dupreply {
+		type filter hook forward priority 0;
+		icmp type echo-reply ip daddr $TOPO_CLIENT4 dup to $TOPO_CLIENT4 device toclient
+	}
+}
+EOF
+	run ping_c -n -c 2 -i 0.3 "$TOPO_SERVER4"
+	topo_exec r1 nft delete table ip pingdup
+	[ "$status" -eq 0 ]
+	[[ $output =~ "64 bytes from $TOPO_SERVER4: icmp_seq=1 ttl="[0-9]+" time="[0-9.]+" ms (DUP!)" ]]
+	[[ $output == *"2 packets transmitted, 2 received, +2 duplicates, 0% packet loss"* ]]
+}
+
+@test "many targets with one down: its line shows 100% loss and the exit is 1" {
+	topo_up --silent 1 1
+	run ping_c -n -c 2 -i 0.2 -W 1 "$TOPO_SERVER4" 198.18.1.77
+	[ "$status" -eq 1 ]
+	[[ $output == *"$TOPO_SERVER4 : xmt/rcv/%loss = 2/2/0%"* ]]
+	[[ $output == *"198.18.1.77 : xmt/rcv/%loss = 2/0/100%"* ]]
+	[[ $output == *"--- 198.18.1.77 ping statistics ---"* ]]
+}
+
+@test "--check across a lossy path: CRITICAL on loss" {
+	topo_up --loss 1:100 1
+	run ping_c -n -c 3 -i 0.1 -W 0.5 --check warn=100,20%,crit=500,60% "$TOPO_SERVER4"
+	[ "$status" -eq 2 ]
+	[[ $output == "PING CRITICAL - $TOPO_SERVER4 "*"lost 100%"*"|rta=U"* || $output == "PING CRITICAL - $TOPO_SERVER4 "*"pl=100%"* ]]
+}
+
+@test "--tcp and --tcp-connect to the server: open and closed ports" {
+	topo_up 1
+	topo_bg server socat TCP6-LISTEN:8080,ipv6only=0,reuseaddr,fork /dev/null
+	sleep 0.5
+	run ping_c -n --tcp -P 8080 -c 2 -i 0.2 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	[[ ${lines[1]} =~ ^"SYN-ACK from $TOPO_SERVER4 port 8080: seq=1 ttl=63 time=".*"(open)"$ ]]
+	run ping_c -n --tcp -P 8081 -c 1 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	[[ ${lines[1]} =~ ^"RST from $TOPO_SERVER4 port 8081: seq=1 ttl=63 ".*"(closed)"$ ]]
+	run ping_c -n --tcp -P 8080 -c 1 "$TOPO_SERVER6"
+	[ "$status" -eq 0 ]
+	[[ ${lines[1]} == "SYN-ACK from $TOPO_SERVER6 port 8080: seq=1 ttl=63 "*"(open)" ]]
+	run ping_c -n --tcp-connect -P 8080 -c 1 "$TOPO_SERVER6"
+	[ "$status" -eq 0 ]
+	[[ ${lines[1]} == "connected from $TOPO_SERVER6 port 8080: seq=1 time="*"(open)" ]]
+}
+
+@test "--tcp -t 1: the router's Time to live exceeded quoting the SYN" {
+	topo_up 2
+	run ping_c -n --tcp -P 80 -t 1 -c 1 "$TOPO_SERVER4"
+	[ "$status" -eq 1 ]
+	[ "${lines[1]}" = "From $TOPO_R1_4 icmp_seq=1 Time to live exceeded" ]
+}
+
+@test "--udp to a closed port on the server: port unreachable is the answer" {
+	topo_up 1
+	run ping_c -n --udp -P 40000 -c 2 -i 0.2 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	[[ ${lines[1]} =~ ^"port unreachable from $TOPO_SERVER4 port 40000: seq=1 ttl=63 ".*"(closed)"$ ]]
+	run ping_c -n --udp -P 40000 -c 1 "$TOPO_SERVER6"
+	[ "$status" -eq 0 ]
+	[[ ${lines[1]} == "port unreachable from $TOPO_SERVER6 port 40000: seq=1 "* ]]
+}
+
+@test "unprivileged: as nobody, with ping_group_range set in the namespace, datagram sockets work" {
+	topo_up 1
+	topo_exec client sysctl -q -w net.ipv4.ping_group_range="0 2147483647"
+	run topo_exec client setpriv --reuid nobody --regid nogroup --clear-groups \
+		"$ECHOLOT" ping -n -c 2 -i 0.2 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	[[ ${lines[1]} =~ ^"64 bytes from $TOPO_SERVER4: icmp_seq=1 ttl=63 time=" ]]
+	[[ $output == *"2 packets transmitted, 2 received"* ]]
+	run topo_exec client setpriv --reuid nobody --regid nogroup --clear-groups \
+		"$ECHOLOT" ping -n -c 1 "$TOPO_SERVER6"
+	[ "$status" -eq 0 ]
+	[[ ${lines[1]} == "64 bytes from $TOPO_SERVER6: icmp_seq=1 ttl=63 time="* ]]
+	# and without the sysctl: the one-line error
+	topo_exec client sysctl -q -w net.ipv4.ping_group_range="1 0"
+	run topo_exec client setpriv --reuid nobody --regid nogroup --clear-groups \
+		"$ECHOLOT" ping -n -c 1 "$TOPO_SERVER4"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == *"ping_group_range"* ]]
+}
+
+@test "unprivileged datagram socket: ICMP errors still show (-t 1)" {
+	topo_up 2
+	topo_exec client sysctl -q -w net.ipv4.ping_group_range="0 2147483647"
+	run topo_exec client setpriv --reuid nobody --regid nogroup --clear-groups \
+		"$ECHOLOT" ping -n -c 1 -t 1 "$TOPO_SERVER4"
+	[ "$status" -eq 1 ]
+	[ "${lines[1]}" = "From $TOPO_R1_4 icmp_seq=1 Time to live exceeded" ]
+}
+
+@test "corrupted replies (the router rewrites a data byte) are reported, not counted" {
+	topo_up 1
+	topo_exec r1 nft -f - <<EOF2
+table ip pingmangle {
+	chain c {
+		type filter hook forward priority 0;
+		icmp type echo-reply @th,64,8 set 0x55
+	}
+}
+EOF2
+	run ping_c -n -c 2 -i 0.2 -W 1 "$TOPO_SERVER4"
+	topo_exec r1 nft delete table ip pingmangle
+	[ "$status" -eq 1 ]
+	[[ ${lines[1]} =~ ^"64 bytes from $TOPO_SERVER4: icmp_seq=1 ttl=63 time="[0-9.]+" ms (BAD CHECKSUM!)"$ ]]
+	[[ $output == *"2 packets transmitted, 0 received, +2 corrupted, 100% packet loss"* ]]
+}

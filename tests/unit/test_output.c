@@ -1,0 +1,557 @@
+/*
+ * test_output - the JSON/NDJSON writer, Nagios thresholds and line,
+ * timestamps and the atomic OpenMetrics file.
+ */
+#include "output.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "unit.h"
+
+struct capture {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static void cap_open(struct capture *c)
+{
+	c->buf = NULL;
+	c->len = 0;
+	c->f = open_memstream(&c->buf, &c->len);
+}
+
+static const char *cap_text(struct capture *c)
+{
+	fflush(c->f);
+	return c->buf ? c->buf : "";
+}
+
+static void cap_close(struct capture *c)
+{
+	fclose(c->f);
+	free(c->buf);
+}
+
+/* ----------------------------------------------------------------- JSON */
+
+UNIT_TEST(test_json_nesting)
+{
+	struct capture c;
+	struct json_writer w;
+
+	cap_open(&c);
+	json_init(&w, c.f, 0);
+	json_begin_object(&w);
+	json_kv_string(&w, "target", "127.0.0.1");
+	json_key(&w, "rtts");
+	json_begin_array(&w);
+	json_double(&w, 0.0451, 3);
+	json_double(&w, 12.5, 3);
+	json_null(&w);
+	json_begin_object(&w);
+	json_end_object(&w);
+	json_begin_array(&w);
+	json_end_array(&w);
+	json_end_array(&w);
+	json_kv_int(&w, "neg", -42);
+	json_kv_uint(&w, "big", 18446744073709551615ULL);
+	json_kv_bool(&w, "up", true);
+	json_kv_bool(&w, "down", false);
+	json_kv_null(&w, "none");
+	json_kv_double(&w, "nan", NAN, 3);
+	json_kv_double(&w, "inf", INFINITY, 3);
+	json_kv_double(&w, "p0", 2.5, 0);
+	json_kv_double(&w, "p6", -0.0000125, 6);
+	CHECK_EQ(json_end_object(&w), 0);
+	CHECK_EQ(json_status(&w), 0);
+	CHECK_STR(
+		cap_text(&c),
+		"{\"target\":\"127.0.0.1\",\"rtts\":[0.045,12.500,null,{},[]],"
+		"\"neg\":-42,\"big\":18446744073709551615,\"up\":true,"
+		"\"down\":false,\"none\":null,\"nan\":null,\"inf\":null,"
+		"\"p0\":2,\"p6\":-0.000013}\n");
+	cap_close(&c);
+}
+
+UNIT_TEST(test_ndjson_lines)
+{
+	struct capture c;
+	struct json_writer w;
+	int i;
+
+	cap_open(&c);
+	json_init(&w, c.f, JSON_NDJSON);
+	for (i = 1; i <= 3; i++) {
+		json_begin_object(&w);
+		json_kv_string(&w, "type", "reply");
+		json_kv_int(&w, "seq", i);
+		json_end_object(&w);
+		/* each record is out as soon as it is complete */
+		CHECK(c.len > 0 && c.buf[c.len - 1] == '\n');
+	}
+	json_string(&w, "top-level string");
+	CHECK_EQ(json_status(&w), 0);
+	CHECK_STR(cap_text(&c), "{\"type\":\"reply\",\"seq\":1}\n"
+				"{\"type\":\"reply\",\"seq\":2}\n"
+				"{\"type\":\"reply\",\"seq\":3}\n"
+				"\"top-level string\"\n");
+	cap_close(&c);
+}
+
+static void check_escaped(struct unit *u, const char *in, size_t len,
+			  const char *want)
+{
+	struct capture c;
+	struct json_writer w;
+
+	cap_open(&c);
+	json_init(&w, c.f, 0);
+	CHECK_EQ(json_string_len(&w, in, len), 0);
+	CHECK_STR(cap_text(&c), want);
+	cap_close(&c);
+}
+
+UNIT_TEST(test_json_escaping)
+{
+	char all[32];
+	int i;
+
+	check_escaped(u, "say \"hi\" \\ /", 12, "\"say \\\"hi\\\" \\\\ /\"\n");
+	check_escaped(u, "a\nb\tc\rd\be\ff", 11, "\"a\\nb\\tc\\rd\\be\\ff\"\n");
+	/* every other control character as \u00XX, and DEL */
+	for (i = 0; i < 32; i++)
+		all[i] = (char)i;
+	check_escaped(u, all, 32,
+		      "\"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006"
+		      "\\u0007\\b\\t\\n\\u000b\\f\\r\\u000e\\u000f\\u0010"
+		      "\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017"
+		      "\\u0018\\u0019\\u001a\\u001b\\u001c\\u001d\\u001e"
+		      "\\u001f\"\n");
+	check_escaped(u, "\x7f", 1, "\"\\u007f\"\n");
+	/* valid UTF-8 passes through byte for byte: é € 😀 */
+	check_escaped(u, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14,
+		      "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"\n");
+	/* bytes that are not UTF-8 become U+FFFD, one per bad byte:
+	 * stray continuation, 0xff, overlong NUL, a surrogate, a sequence
+	 * cut short, above U+10FFFF */
+	check_escaped(u, "\x80", 1, "\"\\ufffd\"\n");
+	check_escaped(u,
+		      "a\xff"
+		      "b",
+		      3, "\"a\\ufffdb\"\n");
+	check_escaped(u, "\xc0\x80", 2, "\"\\ufffd\\ufffd\"\n");
+	check_escaped(u, "\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"\n");
+	check_escaped(u, "\xe2\x82", 2, "\"\\ufffd\\ufffd\"\n");
+	check_escaped(u, "\xf4\x90\x80\x80", 4,
+		      "\"\\ufffd\\ufffd\\ufffd\\ufffd\"\n");
+	check_escaped(u, "", 0, "\"\"\n");
+}
+
+UNIT_TEST(test_json_key_escaping_and_null_string)
+{
+	struct capture c;
+	struct json_writer w;
+
+	cap_open(&c);
+	json_init(&w, c.f, 0);
+	json_begin_object(&w);
+	json_kv_string(&w, "we\"ird\n", NULL);
+	json_end_object(&w);
+	CHECK_STR(cap_text(&c), "{\"we\\\"ird\\n\":null}\n");
+	cap_close(&c);
+}
+
+/* Misuse is reported and nothing malformed follows. */
+UNIT_TEST(test_json_misuse)
+{
+	struct capture c;
+	struct json_writer w;
+	int i;
+
+	cap_open(&c);
+	json_init(&w, c.f, 0);
+	json_begin_object(&w);
+	CHECK(json_int(&w, 1) < 0); /* value without key in an object */
+	CHECK(json_status(&w) < 0);
+	CHECK(json_kv_int(&w, "k", 1) < 0); /* sticky */
+	cap_close(&c);
+
+	cap_open(&c);
+	json_init(&w, c.f, 0);
+	json_begin_array(&w);
+	CHECK(json_key(&w, "k") < 0); /* key in an array */
+	cap_close(&c);
+
+	cap_open(&c);
+	json_init(&w, c.f, 0);
+	json_begin_array(&w);
+	CHECK(json_end_object(&w) < 0); /* wrong closer */
+	cap_close(&c);
+
+	cap_open(&c);
+	json_init(&w, c.f, 0);
+	CHECK(json_end_array(&w) < 0); /* nothing open */
+	cap_close(&c);
+
+	cap_open(&c);
+	json_init(&w, c.f, 0);
+	json_begin_object(&w);
+	json_key(&w, "k");
+	CHECK(json_end_object(&w) < 0); /* key without value */
+	cap_close(&c);
+
+	cap_open(&c);
+	json_init(&w, c.f, 0);
+	for (i = 0; i < JSON_MAX_DEPTH; i++)
+		CHECK_EQ(json_begin_array(&w), 0);
+	CHECK(json_begin_array(&w) < 0); /* too deep */
+	cap_close(&c);
+}
+
+/* A full disk is an error the caller sees. */
+UNIT_TEST(test_json_io_error)
+{
+	struct json_writer w;
+	FILE *f = fopen("/dev/full", "w");
+	int i, r = 0;
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	json_init(&w, f, JSON_NDJSON);
+	for (i = 0; i < 3 && r == 0; i++) {
+		json_begin_object(&w);
+		json_kv_int(&w, "seq", i);
+		r = json_end_object(&w);
+	}
+	CHECK(r < 0);
+	CHECK(json_status(&w) < 0);
+	fclose(f);
+}
+
+/* --------------------------------------------------------------- Nagios */
+
+UNIT_TEST(test_check_parse)
+{
+	struct out_check c = {{false, 0, 0}, {false, 0, 0}};
+	char err[160];
+
+	CHECK_EQ(out_check_parse(&c, "warn=200,10%", err, sizeof(err)), 0);
+	CHECK(c.warn.set && !c.crit.set);
+	CHECK_NEAR(c.warn.rtt_ms, 200, 0);
+	CHECK_NEAR(c.warn.loss_pct, 10, 0);
+	CHECK_EQ(out_check_parse(&c, "  crit=500.5,20  ", err, sizeof(err)), 0);
+	CHECK(c.crit.set);
+	CHECK_NEAR(c.crit.rtt_ms, 500.5, 0);
+	CHECK_NEAR(c.crit.loss_pct, 20, 0);
+	CHECK_EQ(out_check_parse(&c, "warn=0,0% crit=0,100%", err, sizeof(err)),
+		 0);
+	CHECK_NEAR(c.crit.loss_pct, 100, 0);
+
+	static const char *bad[] = {
+		"",	     "   ",	      "warn=",	       "warn=200",
+		"warn=,10%", "warn=200,",     "warn=200,10%x", "warn=200;10%",
+		"warn=-1,5", "warn=200,101%", "warn=nan,5",    "warn=inf,5",
+		"foo=1,2",   "warn200,10%",   "crit=1,2 bad",  "warn=1e999,5",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct out_check before = c;
+
+		err[0] = '\0';
+		CHECK_EQ(out_check_parse(&c, bad[i], err, sizeof(err)), -1);
+		CHECK(err[0] != '\0' && strchr(err, '\n') == NULL);
+		/* a failed parse leaves what was set alone */
+		CHECK(memcmp(&before, &c, sizeof(c)) == 0);
+	}
+	/* warn above crit, in one spec or across two calls */
+	memset(&c, 0, sizeof(c));
+	CHECK_EQ(out_check_parse(&c, "warn=600,10% crit=500,20%", err,
+				 sizeof(err)),
+		 -1);
+	CHECK(strstr(err, "exceeds") != NULL);
+	CHECK_EQ(out_check_parse(&c, "crit=500,20%", err, sizeof(err)), 0);
+	CHECK_EQ(out_check_parse(&c, "warn=200,30%", err, sizeof(err)), -1);
+}
+
+UNIT_TEST(test_check_boundaries)
+{
+	struct out_check c = {{false, 0, 0}, {false, 0, 0}};
+	char err[128];
+
+	CHECK_EQ(out_check_parse(&c, "warn=200,10% crit=500,20%", err,
+				 sizeof(err)),
+		 0);
+	/* check_icmp compares with >=: the threshold itself alerts */
+	CHECK_EQ(out_check_eval(&c, 5, true, 199.999, 0), OUT_OK);
+	CHECK_EQ(out_check_eval(&c, 5, true, 200.0, 0), OUT_WARNING);
+	CHECK_EQ(out_check_eval(&c, 5, true, 499.999, 0), OUT_WARNING);
+	CHECK_EQ(out_check_eval(&c, 5, true, 500.0, 0), OUT_CRITICAL);
+	CHECK_EQ(out_check_eval(&c, 5, true, 1, 9.999), OUT_OK);
+	CHECK_EQ(out_check_eval(&c, 5, true, 1, 10.0), OUT_WARNING);
+	CHECK_EQ(out_check_eval(&c, 5, true, 1, 19.999), OUT_WARNING);
+	CHECK_EQ(out_check_eval(&c, 5, true, 1, 20.0), OUT_CRITICAL);
+	/* either figure is enough */
+	CHECK_EQ(out_check_eval(&c, 5, true, 600, 0), OUT_CRITICAL);
+	CHECK_EQ(out_check_eval(&c, 5, true, 250, 25), OUT_CRITICAL);
+	/* nothing came back: loss alone decides (no rtt to judge) */
+	CHECK_EQ(out_check_eval(&c, 5, false, 0, 100), OUT_CRITICAL);
+	/* nothing was measured */
+	CHECK_EQ(out_check_eval(&c, 0, false, 0, 0), OUT_UNKNOWN);
+	CHECK_EQ(out_check_eval(&c, 5, true, NAN, 0), OUT_UNKNOWN);
+	/* only warn given */
+	memset(&c, 0, sizeof(c));
+	out_check_parse(&c, "warn=1,1", err, sizeof(err));
+	CHECK_EQ(out_check_eval(&c, 5, true, 1000, 100), OUT_WARNING);
+	/* none given */
+	memset(&c, 0, sizeof(c));
+	CHECK_EQ(out_check_eval(&c, 5, true, 1000, 100), OUT_OK);
+	/* check_icmp's defaults */
+	out_check_defaults(&c);
+	CHECK_EQ(out_check_eval(&c, 5, true, 199, 39), OUT_OK);
+	CHECK_EQ(out_check_eval(&c, 5, true, 200, 0), OUT_WARNING);
+	CHECK_EQ(out_check_eval(&c, 5, true, 1, 80), OUT_CRITICAL);
+	CHECK_STR(out_state_name(OUT_OK), "OK");
+	CHECK_STR(out_state_name(OUT_WARNING), "WARNING");
+	CHECK_STR(out_state_name(OUT_CRITICAL), "CRITICAL");
+	CHECK_STR(out_state_name(OUT_UNKNOWN), "UNKNOWN");
+	CHECK_STR(out_state_name(7), "UNKNOWN");
+}
+
+UNIT_TEST(test_nagios_line)
+{
+	struct out_check c = {{false, 0, 0}, {false, 0, 0}};
+	struct out_nagios n = {"PING", "127.0.0.1", true, 0.045,
+			       0.031,  0.061,	    0};
+	struct capture cap;
+	char err[128];
+
+	out_check_parse(&c, "warn=200,10% crit=500,20%", err, sizeof(err));
+	cap_open(&cap);
+	CHECK_EQ(out_nagios_line(cap.f, &n, &c, OUT_OK), 0);
+	CHECK_STR(cap_text(&cap),
+		  "PING OK - 127.0.0.1 rta 0.045ms lost 0%|"
+		  "rta=0.045ms;200.000;500.000;0; pl=0%;10;20;0;100 "
+		  "rtmin=0.031ms;;;0; rtmax=0.061ms;;;0;\n");
+	cap_close(&cap);
+
+	/* no reply: undetermined values are "U" (plugin guidelines), the
+	 * text has no rta; fractional loss keeps its digits */
+	n.have_rtt = false;
+	n.loss_pct = 100;
+	n.host = "host|with|bars";
+	cap_open(&cap);
+	CHECK_EQ(out_nagios_line(cap.f, &n, &c, OUT_CRITICAL), 0);
+	CHECK_STR(cap_text(&cap),
+		  "PING CRITICAL - host_with_bars lost 100%|"
+		  "rta=U;200.000;500.000;0; pl=100%;10;20;0;100 "
+		  "rtmin=U;;;0; rtmax=U;;;0;\n");
+	cap_close(&cap);
+
+	/* no thresholds: empty warn/crit fields */
+	memset(&c, 0, sizeof(c));
+	n.have_rtt = true;
+	n.loss_pct = 100.0 / 3;
+	n.host = "::1";
+	cap_open(&cap);
+	out_nagios_line(cap.f, &n, &c, OUT_OK);
+	CHECK_STR(cap_text(&cap), "PING OK - ::1 rta 0.045ms lost 33.333%|"
+				  "rta=0.045ms;;;0; pl=33.333%;;;0;100 "
+				  "rtmin=0.031ms;;;0; rtmax=0.061ms;;;0;\n");
+	cap_close(&cap);
+}
+
+/* ----------------------------------------------------------- timestamps */
+
+UNIT_TEST(test_timestamps)
+{
+	char buf[64];
+	enum out_ts_format fmt;
+	int n;
+
+	/* iputils -D: seconds and microseconds, truncated */
+	n = out_timestamp(buf, sizeof(buf), OUT_TS_EPOCH, 1700000000123456789LL,
+			  0);
+	CHECK_STR(buf, "[1700000000.123456]");
+	CHECK_EQ(n, 19);
+	out_timestamp(buf, sizeof(buf), OUT_TS_EPOCH, 1700000000000001000LL, 0);
+	CHECK_STR(buf, "[1700000000.000001]");
+
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	out_timestamp(buf, sizeof(buf), OUT_TS_ISO, 1700000000123456789LL, 0);
+	CHECK_STR(buf, "[2023-11-14T22:13:20.123456+00:00]");
+	setenv("TZ", "IST-5:30", 1);
+	tzset();
+	out_timestamp(buf, sizeof(buf), OUT_TS_ISO, 1700000000123456789LL, 0);
+	CHECK_STR(buf, "[2023-11-15T03:43:20.123456+05:30]");
+	setenv("TZ", "EST5", 1);
+	tzset();
+	out_timestamp(buf, sizeof(buf), OUT_TS_ISO, 1700000000123456789LL, 0);
+	CHECK_STR(buf, "[2023-11-14T17:13:20.123456-05:00]");
+
+	out_timestamp(buf, sizeof(buf), OUT_TS_REL, 0, 1234567890LL);
+	CHECK_STR(buf, "[+1.234567]");
+	out_timestamp(buf, sizeof(buf), OUT_TS_REL, 0, 0);
+	CHECK_STR(buf, "[+0.000000]");
+	out_timestamp(buf, sizeof(buf), OUT_TS_REL, 0, -1500000LL);
+	CHECK_STR(buf, "[-0.001500]");
+
+	/* snprintf-style: the length needed, a terminated prefix */
+	n = out_timestamp(buf, 8, OUT_TS_EPOCH, 1700000000123456789LL, 0);
+	CHECK_EQ(n, 19);
+	CHECK_STR(buf, "[170000");
+
+	CHECK_EQ(out_ts_parse("epoch", &fmt), 0);
+	CHECK_EQ(fmt, OUT_TS_EPOCH);
+	CHECK_EQ(out_ts_parse("iso", &fmt), 0);
+	CHECK_EQ(fmt, OUT_TS_ISO);
+	CHECK_EQ(out_ts_parse("rel", &fmt), 0);
+	CHECK_EQ(fmt, OUT_TS_REL);
+	CHECK_EQ(out_ts_parse("ISO", &fmt), -1);
+	CHECK_EQ(out_ts_parse("", &fmt), -1);
+}
+
+/* ---------------------------------------------------------- OpenMetrics */
+
+static size_t count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static size_t read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return n;
+}
+
+UNIT_TEST(test_metrics_atomic)
+{
+	char dir[] = "/tmp/echolot-test-out.XXXXXX", path[128], text[1024];
+	struct out_metrics m;
+	struct out_label l[2] = {{"target", "a\"b\\c\nd"}, {"mode", "icmp"}};
+	struct stat st;
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/ping.prom", dir);
+	f = fopen(path, "w");
+	fputs("old\n", f);
+	fclose(f);
+
+	CHECK_EQ(out_metrics_open(&m, path), 0);
+	CHECK_EQ(out_metrics_family(&m, "echolot_rtt_seconds", "gauge",
+				    "seconds", "Round trip\\time\nnext"),
+		 0);
+	CHECK_EQ(out_metrics_sample(&m, "echolot_rtt_seconds", l, 2, 0.000045),
+		 0);
+	CHECK_EQ(out_metrics_sample(&m, "echolot_rtt_seconds", NULL, 0, NAN),
+		 0);
+	CHECK_EQ(out_metrics_sample(&m, "echolot_up", NULL, 0, INFINITY), 0);
+	CHECK_EQ(out_metrics_sample(&m, "echolot_sent", NULL, 0, 1e6), 0);
+	/* until the commit, readers still see the old file, and the new
+	 * one exists only under a temporary name next to it */
+	read_file(path, text, sizeof(text));
+	CHECK_STR(text, "old\n");
+	CHECK_EQ(count_entries(dir), 2);
+	CHECK_EQ(out_metrics_commit(&m), 0);
+	read_file(path, text, sizeof(text));
+	CHECK_STR(
+		text,
+		"# TYPE echolot_rtt_seconds gauge\n"
+		"# UNIT echolot_rtt_seconds seconds\n"
+		"# HELP echolot_rtt_seconds Round trip\\\\time\\nnext\n"
+		"echolot_rtt_seconds{target=\"a\\\"b\\\\c\\nd\",mode=\"icmp\"}"
+		" 4.5e-05\n"
+		"echolot_rtt_seconds NaN\n"
+		"echolot_up +Inf\n"
+		"echolot_sent 1000000\n"
+		"# EOF\n");
+	CHECK_EQ(count_entries(dir), 1); /* no temporary file left */
+	CHECK_EQ(stat(path, &st), 0);
+	CHECK_EQ(st.st_mode & 0777, 0644); /* readable by the collector */
+
+	/* abort: the old file stays, the temporary file goes */
+	CHECK_EQ(out_metrics_open(&m, path), 0);
+	out_metrics_sample(&m, "x", NULL, 0, 1);
+	out_metrics_abort(&m);
+	read_file(path, text, sizeof(text));
+	CHECK(strstr(text, "echolot_sent 1000000\n") != NULL);
+	CHECK_EQ(count_entries(dir), 1);
+	unlink(path);
+
+	/* the rename fails (the name is a non-empty directory): an error,
+	 * and no temporary file is left behind */
+	CHECK_EQ(mkdir(path, 0755), 0);
+	snprintf(text, sizeof(text), "%s/keep", path);
+	f = fopen(text, "w");
+	fclose(f);
+	CHECK_EQ(out_metrics_open(&m, path), 0);
+	out_metrics_sample(&m, "x", NULL, 0, 1);
+	errno = 0;
+	CHECK_EQ(out_metrics_commit(&m), -1);
+	CHECK(errno != 0);
+	CHECK_EQ(count_entries(dir), 1);
+	unlink(text);
+	rmdir(path);
+
+	/* a bad name fails the sample and then the commit: the old file
+	 * is never replaced by one the collector would reject */
+	f = fopen(path, "w");
+	fputs("good\n", f);
+	fclose(f);
+	CHECK_EQ(out_metrics_open(&m, path), 0);
+	CHECK_EQ(out_metrics_sample(&m, "ok_name:x", NULL, 0, 1), 0);
+	errno = 0;
+	CHECK_EQ(out_metrics_sample(&m, "9bad", NULL, 0, 1), -1);
+	CHECK_EQ(errno, EINVAL);
+	CHECK_EQ(out_metrics_sample(&m, "bad-name", NULL, 0, 1), -1);
+	CHECK_EQ(out_metrics_sample(&m, "x", &(struct out_label){"a:b", "v"}, 1,
+				    1),
+		 -1);
+	CHECK_EQ(out_metrics_family(&m, "x y", "gauge", NULL, NULL), -1);
+	CHECK_EQ(out_metrics_commit(&m), -1);
+	read_file(path, text, sizeof(text));
+	CHECK_STR(text, "good\n");
+	CHECK_EQ(count_entries(dir), 1);
+	unlink(path);
+
+	/* a directory that does not exist: open fails with errno */
+	CHECK_EQ(out_metrics_open(&m, "/nonexistent-echolot/x.prom"), -1);
+	CHECK_EQ(errno, ENOENT);
+	rmdir(dir);
+}
+
+UNIT_MAIN(UNIT_CASE(test_json_nesting), UNIT_CASE(test_ndjson_lines),
+	  UNIT_CASE(test_json_escaping),
+	  UNIT_CASE(test_json_key_escaping_and_null_string),
+	  UNIT_CASE(test_json_misuse), UNIT_CASE(test_json_io_error),
+	  UNIT_CASE(test_check_parse), UNIT_CASE(test_check_boundaries),
+	  UNIT_CASE(test_nagios_line), UNIT_CASE(test_timestamps),
+	  UNIT_CASE(test_metrics_atomic))
