@@ -44,6 +44,61 @@ long_options() {
 	tmux_wait '^exit=3$'
 }
 
+# The shell's pid, and the pid of the command it is running.
+shell_pid() {
+	pgrep -P "$(tm list-panes -F '#{pane_pid}')" -x echolot
+}
+
+child_pid() {
+	pgrep -P "$(shell_pid)"
+}
+
+@test "ping -c 1 127.0.0.1 runs in a child and the prompt shows its status" {
+	start_shell
+	tmux_type 'ping -c 1 127.0.0.1'; tmux_key Enter
+	tmux_wait '^1 packets transmitted, 1 received'
+	tmux_wait_last '^echolot\[0\]> $'
+	# a command that exits with an error leaves the shell running
+	tmux_type 'ping --no-such-option 127.0.0.1'; tmux_key Enter
+	tmux_wait "^echolot ping: unknown option '--no-such-option'"
+	tmux_wait_last '^echolot\[2\]> $'
+	# the same line works with "echolot" in front, as pasted from a shell
+	tmux_type 'echolot ping -c 1 127.0.0.1'; tmux_key Enter
+	tmux_wait_last '^echolot\[0\]> $'
+	[ "$(tmux_screen | grep -c '^1 packets transmitted, 1 received')" -eq 2 ]
+}
+
+@test "Ctrl-C stops a running ping, which prints its summary, and the prompt returns" {
+	start_shell
+	tmux_type 'ping 127.0.0.1'; tmux_key Enter
+	tmux_wait 'icmp_seq=2 '
+	shell=$(shell_pid)
+	tmux_key C-c
+	tmux_wait '^--- 127\.0\.0\.1 ping statistics ---$'
+	tmux_wait_last '^echolot\[[0-9]+\]> $'
+	# the same shell process, and it still runs commands
+	[ "$(shell_pid)" = "$shell" ]
+	[ -z "$(child_pid)" ]
+	tmux_type 'ping -c 1 127.0.0.1'; tmux_key Enter
+	tmux_wait '^1 packets transmitted, 1 received'
+	tmux_wait_last '^echolot\[0\]> $'
+}
+
+@test "a command that crashes never takes the shell down" {
+	start_shell
+	tmux_type 'ping 127.0.0.1'; tmux_key Enter
+	tmux_wait 'icmp_seq=1 '
+	shell=$(shell_pid)
+	child=$(child_pid)
+	[ -n "$child" ] && [ "$child" != "$shell" ]
+	kill -SEGV "$child"
+	tmux_wait '^echolot shell: ping: killed by signal 11 \(Segmentation fault\)$'
+	tmux_wait_last '^echolot\[139\]> $'
+	[ "$(shell_pid)" = "$shell" ]
+	tmux_type 'help'; tmux_key Enter
+	tmux_wait_last '^echolot\[0\]> $'
+}
+
 @test "quotes are honoured; a nested shell and an open quote are refused with status 2" {
 	start_shell
 	tmux_type "shell --no-such-option"; tmux_key Enter
@@ -100,6 +155,48 @@ long_options() {
 	tmux_wait_last '^echolot\[[0-9]+\]> $'
 	tmux_type 'his'; tmux_key Tab
 	tmux_wait '^echolot\[0\]> history $'
+}
+
+@test "pi<TAB> completes ping; ping --<TAB><TAB> lists every long option of ping's table" {
+	start_shell
+	tmux_type 'pi'; tmux_key Tab
+	tmux_wait_last '^echolot\[0\]> ping $'
+	tmux_type '--'; tmux_key Tab Tab
+	n=0
+	for opt in $(long_options ping); do
+		tmux_wait "(^| )$opt( |$)"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 10 ]
+	tmux_key C-c
+	tmux_wait_last '^echolot\[0\]> $'
+	tmux_type 'ping --cou'; tmux_key Tab
+	tmux_wait_last '^echolot\[0\]> ping --count $'
+}
+
+@test "Tab completes enum values, hosts from /etc/hosts and hosts from the history" {
+	start_shell
+	# the values of the first enum option of ping's table
+	read -r opt values < <("$ECHOLOT" --generate options |
+		awk -F'\t' '$1 == "option" && $2 == "ping" && $5 == "choice" && $4 != "" {print "--" $4, $7; exit}')
+	[ -n "$values" ]
+	tmux_type "ping $opt "; tmux_key Tab Tab
+	for v in $values; do
+		tmux_wait "(^| )$v( |$)"
+	done
+	tmux_key C-c
+	tmux_wait_last '^echolot\[0\]> $'
+	grep -Eq '^127\.0\.0\.1[[:space:]].*\blocalhost\b' /etc/hosts
+	tmux_type 'ping -c 1 localh'; tmux_key Tab
+	tmux_wait_last '^echolot\[0\]> ping -c 1 localhost $'
+	tmux_key C-c
+	# 127.0.0.77 is in no file: only the history can offer it
+	! grep -q '127\.0\.0\.77' /etc/hosts
+	tmux_type 'ping -c 1 127.0.0.77'; tmux_key Enter
+	tmux_wait '^1 packets transmitted, 1 received'
+	tmux_wait_last '^echolot\[0\]> $'
+	tmux_type 'ping -q 127.0.0.7'; tmux_key Tab
+	tmux_wait_last '^echolot\[0\]> ping -q 127\.0\.0\.77 $'
 }
 
 @test "Tab completes file names for a file-kind option" {
@@ -167,6 +264,16 @@ long_options() {
 	[[ "$output" == *"exit: '300' is not a status 0..255"* ]]
 	# no history is written from a script
 	[ ! -e "$XDG_STATE_HOME/echolot/history" ]
+}
+
+@test "scripted stdin runs ping; the status is the last command's" {
+	run bash -c "printf 'ping -c 1 127.0.0.1\n' | '$ECHOLOT' shell"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1 packets transmitted, 1 received"* ]]
+	run bash -c "printf 'ping -c 1 127.0.0.1\nping --bogus\n' | '$ECHOLOT' shell 2>&1"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"1 packets transmitted, 1 received"* ]]
+	[[ "$output" == *"echolot ping: unknown option '--bogus'"* ]]
 }
 
 @test "-c LINE runs one line; bad options fail with one line, exit 2" {
