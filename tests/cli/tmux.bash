@@ -8,7 +8,8 @@ tm() {
 
 # tmux_start CMD: runs CMD (a shell command line) in a 160x40 terminal.
 tmux_start() {
-	TMUX_SOCK="echolot-$$-${BATS_TEST_NUMBER:-0}"
+	# a new server each time: a killed one may still be exiting
+	TMUX_SOCK="echolot-$$-${BATS_TEST_NUMBER:-0}-$RANDOM$RANDOM"
 	tm new-session -d -x 160 -y 40 "$1"
 }
 
@@ -53,5 +54,12 @@ tmux_key() {
 }
 
 tmux_stop() {
-	[ -z "${TMUX_SOCK:-}" ] || tm kill-server 2>/dev/null || true
+	local i
+	[ -n "${TMUX_SOCK:-}" ] || return 0
+	tm kill-server 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		tm has-session 2>/dev/null || break
+		sleep 0.05
+	done
+	TMUX_SOCK=
 }
