@@ -65,6 +65,20 @@ fish_complete() {
 	done < <(subcommands)
 }
 
+@test "bash and fish: every enum option of every table offers exactly its values" {
+	n=0
+	while IFS='|' read -r sub short long values; do
+		want=$(tr ' ' '\n' <<<"$values" | grep . | sort)
+		opt=${long:+--$long}; opt=${opt:--$short}
+		[ "$(bash_complete "$REAL/echolot.bash" echolot "$sub" "$opt" '')" = "$want" ]
+		[ "$(fish_complete "$REAL/echolot.fish" "echolot $sub $opt ")" = "$want" ]
+		n=$((n + 1))
+	done < <("$ECHOLOT" --generate options |
+		awk -F'\t' '$1 == "option" && $5 == "choice" {print $2 "|" $3 "|" $4 "|" $7}')
+	# ping's table has enum options, so this loop ran
+	[ "$n" -ge 1 ]
+}
+
 @test "bash: enum values (both value forms), hosts from /etc/hosts, files" {
 	f=$FX/echolot.bash
 	[ "$(bash_complete "$f" echolot probe --mode '')" = "$(printf '%s\n' icmp tcp-connect tcp-syn udp)" ]
