@@ -32,7 +32,7 @@ echolot=$builddir/echolot
 . "$here/lib.sh"
 . "$here/../tests/helpers/topo.sh"
 
-"$echolot" --help | grep -q '^  ping ' ||
+"$echolot" --help | grep '^  ping ' >/dev/null ||
 	{ echo "bench/ping.sh: $echolot has no ping subcommand" >&2; exit 2; }
 command -v ping >/dev/null || { echo "bench/ping.sh: iputils ping not installed" >&2; exit 2; }
 

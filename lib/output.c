@@ -459,6 +459,8 @@ int out_check_eval(const struct out_check *c, uint64_t sent, bool have_rtt,
 {
 	if (sent == 0 || !isfinite(loss_pct) || (have_rtt && !isfinite(rta_ms)))
 		return OUT_UNKNOWN;
+	if (!c)
+		return OUT_OK;
 	if (breaches(&c->crit, have_rtt, rta_ms, loss_pct))
 		return OUT_CRITICAL;
 	if (breaches(&c->warn, have_rtt, rta_ms, loss_pct))

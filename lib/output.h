@@ -116,7 +116,7 @@ int out_check_parse(struct out_check *c, const char *spec, char *err,
  * The state for the figures, like check_icmp: CRITICAL when rta >= crit
  * rtt or loss >= crit loss, else WARNING for the warn pair, else OK.
  * have_rtt false (no reply) judges loss alone. sent == 0 (nothing
- * measured) is UNKNOWN.
+ * measured) is UNKNOWN. c may be NULL (no thresholds).
  */
 int out_check_eval(const struct out_check *c, uint64_t sent, bool have_rtt,
 		   double rta_ms, double loss_pct);

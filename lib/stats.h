@@ -36,7 +36,7 @@
  * Histogram layout (HDR-style): values below 2^SUB_BITS ns get a bucket
  * each; above, every power-of-two octave [2^e, 2^(e+1)) is split into
  * 2^SUB_BITS equal buckets, so a bucket is at most 1/64 of its lower bound
- * wide and its midpoint is within 1/128 (0.79 %) of any value in it.
+ * wide and its midpoint is within 1/128 (0.78 %) of any value in it.
  * Octaves run up to 2^STATS_HIST_MAX_EXP ns (about 1100 s); larger rtts
  * land in an overflow bucket whose estimate is the exact maximum.
  */

@@ -57,7 +57,8 @@ static int iputils_tail(FILE *f, const struct stats_summary *m,
 		    comma ? ", " : "", m->ip_ipg_us / 1000, m->ip_ipg_us % 1000,
 		    m->ip_ewma_us / 1000, m->ip_ewma_us % 1000) < 0)
 		return -1;
-	if ((comma || (x && x->pipe > 1) || ipg) && fputc('\n', f) == EOF)
+	/* comma is set exactly when something is on the line */
+	if (comma && fputc('\n', f) == EOF)
 		return -1;
 	return 0;
 }

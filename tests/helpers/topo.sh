@@ -37,7 +37,8 @@
 #     --loss I:P[:DIR] router I drops P percent (integer 0-100) of forwarded
 #                      packets at random (nftables numgen). DIR: up
 #                      (client->server, the default: P% of probes are lost),
-#                      down (server->client) or both.
+#                      down (server->client) or both. Router I's own ICMP
+#                      errors are not dropped.
 #     --delay I:MS[:DIR]  router I holds every forwarded packet MS
 #                      milliseconds (iptables NFQUEUE + the nfq_delay
 #                      helper). DIR default both: an echo rtt grows by 2*MS.
@@ -50,9 +51,11 @@
 #                      "* * *" hop. It still forwards and answers echo.
 #     --ecmp I         a second path after router I: rI reaches the server
 #                      side through r(I+1) or through an extra router
-#                      "r(I+1)b" (node name e.g. "r3b"), multipath routes with
-#                      the L4 (5-tuple) hash, so one flow stays on one path
-#                      and different ports may take different ones. Needs
+#                      "r(I+1)b" (node name e.g. "r3b"), multipath routes
+#                      hashing the 5-tuple only (policy 3, fields 0x37), so
+#                      one UDP/TCP flow stays on one path and other ports
+#                      may take the other (ICMP echo has no ports: one
+#                      path for all). Needs
 #                      1 <= I < N; one --ecmp per topology. Alt links are
 #                      198.18.200.0/24 (rI .1 - r(I+1)b .2) and 198.18.201.0/24
 #                      (r(I+1)b .1 - next node .2), 2001:2:0:c8::/64, c9.
@@ -78,19 +81,23 @@
 #   topo_node_addr NODE [4|6] any node's client-side address (client: its own)
 #   topo_capture_start NODE IFACE FILE [FILTER...]
 #                             starts tcpdump -U -w FILE in NODE on IFACE and
-#                             waits until it is capturing
+#                             waits until it is capturing (name FILE *.pcap:
+#                             Debian's AppArmor profile for tcpdump may
+#                             refuse other names)
 #   topo_capture_stop         stops every capture (files are complete after)
 #   topo_cleanup              kills every process and deletes every
 #                             namespace this topology made; safe to call
 #                             twice or without topo_up. Not under bats, topo_up
 #                             also sets EXIT, INT and TERM traps calling it
 #                             (replacing the script's own).
+#   topo_gc                   deletes leftover el<pid>x* namespaces whose
+#                             owning process is gone (manual use)
 #
 # Under bats, call topo_up in setup (or setup_file, everything is exported)
 # and topo_cleanup in teardown (teardown_file); never under `run`, which
-# would build the topology in a subshell that forgets it.
-#   topo_gc                   deletes leftover el<pid>x* namespaces whose
-#                             owning process is gone (manual use)
+# would build the topology in a subshell that forgets it (a failing
+# topo_up under `run` is fine: options are checked before anything is
+# built). Background commands get fd 3 closed, so bats does not wait.
 #
 # The delay helper is looked up as $TOPO_NFQ_DELAY, then
 # $ECHOLOT_BUILDDIR/tests/helpers/nfq_delay, then ../../build/... next to
@@ -99,12 +106,6 @@
 topo__die() {
 	echo "topo: $*" >&2
 	return 1
-}
-
-# Runs a command in a namespace, quietly failing loudly.
-topo__nx() {
-	local ns=$1; shift
-	ip netns exec "$ns" "$@"
 }
 
 topo_ns() {
@@ -194,13 +195,11 @@ topo__link() {
 		addr add $3/24 dev $2
 		addr add $4/64 dev $2 nodad
 		addr add fe80::1/64 dev $2 nodad
-		link set $2 up
 	EOF
 	ip -n "$5" -b - <<-EOF || return 1
 		addr add $7/24 dev $6
 		addr add $8/64 dev $6 nodad
 		addr add fe80::2/64 dev $6 nodad
-		link set $6 up
 	EOF
 }
 
@@ -405,8 +404,8 @@ topo__apply() {
 			topo__die "nfq_delay on r$i did not start: $(cat "$TOPO_LAST_LOG")"
 			return 1
 		}
-		ip netns exec "$ns" iptables -A FORWARD "${m[@]}" -j NFQUEUE --queue-num "$q" &&
-		ip netns exec "$ns" ip6tables -A FORWARD "${m[@]}" -j NFQUEUE --queue-num "$q" ||
+		ip netns exec "$ns" iptables -w 5 -A FORWARD "${m[@]}" -j NFQUEUE --queue-num "$q" &&
+		ip netns exec "$ns" ip6tables -w 5 -A FORWARD "${m[@]}" -j NFQUEUE --queue-num "$q" ||
 			{ topo__die "iptables NFQUEUE failed on r$i"; return 1; }
 		;;
 	esac
@@ -486,10 +485,13 @@ topo_up() {
 		topo__link "$alt" toserver "$(topo__addr 201 1 4)" "$(topo__addr 201 1 6)" \
 			"$TOPO_PREFIX-$(topo__node_name $((ecmp + 2)))" toclient2 \
 			"$(topo__addr 201 2 4)" "$(topo__addr 201 2 6)" || return 1
-		topo__alt_routes "$ecmp" | ip -n "$alt" -b - ||
-			{ topo__die "routes failed in $alt"; return 1; }
 	fi
 
+	topo__links_up || return 1
+	if [ "$ecmp" -ne 0 ]; then
+		topo__alt_routes "$ecmp" | ip -n "$TOPO_PREFIX-r$((ecmp + 1))b" -b - ||
+			{ topo__die "routes failed in r$((ecmp + 1))b"; return 1; }
+	fi
 	ip -n "$TOPO_PREFIX-client" -b - <<-EOF || return 1
 		route add default via $(topo__addr 0 2 4) dev toserver
 		route add ::/0 via $(topo__addr 0 2 6) dev toserver
@@ -528,6 +530,17 @@ topo_up() {
 		topo__apply "${opts[j]}" "${opts[j + 1]}" apply || return 1
 	done
 	return 0
+}
+
+# All links go up together, after every address is in place, so the
+# kernel's carrier events for them come in one batch.
+topo__links_up() {
+	local ns dev
+	while read -r ns; do
+		for dev in $(ip -n "$ns" -o link show type veth | awk -F'[:@]' '{ print $2 }'); do
+			ip -n "$ns" link set "$dev" up || return 1
+		done
+	done <"$TOPO_DIR/namespaces"
 }
 
 # The kernel's linkwatch may take up to a second to report a veth's carrier

@@ -48,6 +48,14 @@ hops() {
 	[ "$(topo_router_addr 3 6)" = "$TOPO_R3_6" ]
 }
 
+@test "topo_up 0: client and server share one link, no router between them" {
+	topo_up 0
+	[ "$TOPO_SERVER4" = 198.18.0.2 ] && [ "$TOPO_SERVER6" = 2001:2::2 ]
+	run topo_exec client ping -n -c 1 -W 2 "$TOPO_SERVER6"
+	[[ $output == *"from 2001:2::2: icmp_seq=1 ttl=64 "* ]]
+	[ "$(ip netns list | grep -c "^$TOPO_PREFIX-")" -eq 2 ]
+}
+
 @test "the server replies to the client directly: no NAT by default" {
 	topo_up 2
 	topo_capture_start server toclient "$BATS_TEST_TMPDIR/plain.pcap" icmp
@@ -195,18 +203,23 @@ ecmp_hop2() {
 	[[ $output == *"mss 1000,"* ]]
 }
 
+# How many of 40 quick ttl-1 probes (IPv$1) get a time exceeded back.
+time_exceeded() {
+	local dst=$TOPO_SERVER4
+	[ "$1" = 4 ] || dst=$TOPO_SERVER6
+	topo_exec client ping -n -c 40 -i 0.002 -t 1 -W 1 "$dst" |
+		grep -c 'Time exceeded\|Time to live exceeded'
+}
+
 @test "routers send every ICMP error by default; --icmp-ratelimit keeps the kernel's limit" {
 	topo_up 2
-	run topo_exec client ping -n -c 40 -i 0.002 -t 1 -W 1 "$TOPO_SERVER4"
-	n=$(grep -c 'Time to live exceeded' <<<"$output")
-	echo "time exceeded: $n of 40"
-	[ "$n" -eq 40 ]
+	[ "$(time_exceeded 4)" -eq 40 ]
+	[ "$(time_exceeded 6)" -eq 40 ]
 	topo_cleanup
 	topo_up --icmp-ratelimit 2
-	run topo_exec client ping -n -c 40 -i 0.002 -t 1 -W 1 "$TOPO_SERVER4"
-	n=$(grep -c 'Time to live exceeded' <<<"$output")
-	echo "time exceeded with the kernel's limit: $n of 40"
-	[ "$n" -lt 40 ]
+	n4=$(time_exceeded 4) n6=$(time_exceeded 6)
+	echo "with the kernel's limits: $n4 and $n6 of 40"
+	[ "$n4" -lt 40 ] && [ "$n6" -lt 40 ]
 }
 
 @test "bad options fail with a message naming them" {

@@ -155,6 +155,170 @@ UNIT_TEST(test_json_escaping)
 	check_escaped(u, "", 0, "\"\"\n");
 }
 
+/* xorshift64*, deterministic */
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ULL;
+}
+
+/* Appends the UTF-8 encoding of cp. */
+static size_t put_utf8(char *out, unsigned long cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* A JSON string decoder written for this test (not the writer run
+ * backwards): named escapes and \uXXXX (BMP only, which is all the
+ * writer emits) back to UTF-8. Returns the length, or -1 when the text
+ * is not one well-formed JSON string with raw bytes >= 0x20. */
+static long json_decode(const char *in, size_t len, char *out)
+{
+	size_t i = 1, o = 0;
+
+	if (len < 2 || in[0] != '"' || in[len - 1] != '"')
+		return -1;
+	while (i < len - 1) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c < 0x20 || c == '"' || c == 0x7f)
+			return -1;
+		if (c != '\\') {
+			out[o++] = (char)c;
+			i++;
+			continue;
+		}
+		if (i + 1 >= len - 1)
+			return -1;
+		switch (in[i + 1]) {
+		case '"':
+			out[o++] = '"';
+			break;
+		case '\\':
+			out[o++] = '\\';
+			break;
+		case 'b':
+			out[o++] = '\b';
+			break;
+		case 'f':
+			out[o++] = '\f';
+			break;
+		case 'n':
+			out[o++] = '\n';
+			break;
+		case 'r':
+			out[o++] = '\r';
+			break;
+		case 't':
+			out[o++] = '\t';
+			break;
+		case 'u': {
+			char hex[5] = {0};
+
+			if (i + 6 > len - 1)
+				return -1;
+			memcpy(hex, in + i + 2, 4);
+			o += put_utf8(out + o, strtoul(hex, NULL, 16));
+			i += 4;
+			break;
+		}
+		default:
+			return -1;
+		}
+		i += 2;
+	}
+	return (long)o;
+}
+
+/*
+ * Random strings of ASCII, control characters, valid UTF-8 of every
+ * length and invalid bytes: the output must be a well-formed JSON string
+ * that decodes to the input, with each invalid byte as U+FFFD. The
+ * generator knows which bytes are valid, so the expectation is built
+ * alongside the input.
+ */
+UNIT_TEST(test_json_escaping_random)
+{
+	static char in[512], want[2048], got[4096];
+	uint64_t seed = 1234;
+	int round, bad = 0;
+
+	for (round = 0; round < 20000; round++) {
+		size_t n = 0, w = 0, k, parts = rng_next(&seed) % 40;
+		struct capture c;
+		struct json_writer jw;
+		long dl;
+
+		for (k = 0; k < parts; k++) {
+			uint64_t r = rng_next(&seed);
+			unsigned long cp;
+			size_t l;
+
+			switch (r % 5) {
+			case 0: /* any ASCII, controls included */
+				in[n++] = (char)(r >> 8 & 0x7f);
+				want[w++] = in[n - 1];
+				break;
+			case 1: /* 2-, 3-, 4-byte characters, no surrogates */
+				cp = 0x80 + (unsigned long)(r >> 8) % 0x10ff80;
+				if (cp >= 0xd800 && cp <= 0xdfff)
+					cp = 0xe000;
+				l = put_utf8(in + n, cp);
+				memcpy(want + w, in + n, l);
+				n += l, w += l;
+				break;
+			case 2: /* a lone byte that cannot start UTF-8 here */
+				in[n++] = (char)(0x80 | (r >> 8 & 0x3f));
+				w += put_utf8(want + w, 0xfffd);
+				break;
+			case 3: /* 0xf8-0xff, 0xc0, 0xc1: never valid */
+				in[n++] = (char)((r >> 8) % 2
+							 ? 0xc0
+							 : 0xf8 | (r >> 9 & 7));
+				w += put_utf8(want + w, 0xfffd);
+				break;
+			default: /* a 3-byte lead cut short by ASCII */
+				in[n++] = (char)0xe2;
+				in[n++] = 'x';
+				w += put_utf8(want + w, 0xfffd);
+				want[w++] = 'x';
+				break;
+			}
+		}
+		cap_open(&c);
+		json_init(&jw, c.f, 0);
+		json_string_len(&jw, in, n);
+		cap_text(&c);
+		/* drop the newline after the top-level value */
+		dl = c.len > 0 ? json_decode(c.buf, c.len - 1, got) : -1;
+		if (dl != (long)w || memcmp(got, want, w) != 0)
+			bad++;
+		cap_close(&c);
+	}
+	CHECK_EQ(bad, 0);
+}
+
 UNIT_TEST(test_json_key_escaping_and_null_string)
 {
 	struct capture c;
@@ -283,6 +447,45 @@ UNIT_TEST(test_check_parse)
 	CHECK_EQ(out_check_parse(&c, "warn=200,30%", err, sizeof(err)), -1);
 }
 
+/* Random specs from the characters that matter: never a crash (the asan
+ * suite runs this too), and what is accepted is always in range. */
+UNIT_TEST(test_check_parse_random)
+{
+	static const char alpha[] = "warncit=0123456789.,%- e\t+xnfNA";
+	uint64_t seed = 77;
+	int round, accepted = 0, bad = 0;
+
+	for (round = 0; round < 50000; round++) {
+		struct out_check c;
+		char spec[48], err[160];
+		size_t n = rng_next(&seed) % (sizeof(spec) - 6), i;
+
+		/* most inputs start like a spec, so the number parsing gets
+		 * exercised, not only the prefix check */
+		memcpy(spec, rng_next(&seed) % 2 ? "warn=" : "crit=", 5);
+		for (i = 5; i < n + 5; i++)
+			spec[i] = alpha[rng_next(&seed) % (sizeof(alpha) - 1)];
+		spec[n + 5] = '\0';
+		memset(&c, 0, sizeof(c));
+		err[0] = '\0';
+		if (out_check_parse(&c, spec, err, sizeof(err)) == 0) {
+			const struct out_threshold *t[2] = {&c.warn, &c.crit};
+
+			accepted++;
+			for (i = 0; i < 2; i++)
+				if (t[i]->set && (!(t[i]->rtt_ms >= 0) ||
+						  !isfinite(t[i]->rtt_ms) ||
+						  !(t[i]->loss_pct >= 0) ||
+						  t[i]->loss_pct > 100))
+					bad++;
+		} else if (err[0] == '\0' || strchr(err, '\n')) {
+			bad++;
+		}
+	}
+	CHECK_EQ(bad, 0);
+	CHECK(accepted > 0);
+}
+
 UNIT_TEST(test_check_boundaries)
 {
 	struct out_check c = {{false, 0, 0}, {false, 0, 0}};
@@ -315,6 +518,8 @@ UNIT_TEST(test_check_boundaries)
 	/* none given */
 	memset(&c, 0, sizeof(c));
 	CHECK_EQ(out_check_eval(&c, 5, true, 1000, 100), OUT_OK);
+	CHECK_EQ(out_check_eval(NULL, 5, true, 1000, 100), OUT_OK);
+	CHECK_EQ(out_check_eval(NULL, 0, true, 1000, 100), OUT_UNKNOWN);
 	/* check_icmp's defaults */
 	out_check_defaults(&c);
 	CHECK_EQ(out_check_eval(&c, 5, true, 199, 39), OUT_OK);
@@ -549,9 +754,9 @@ UNIT_TEST(test_metrics_atomic)
 }
 
 UNIT_MAIN(UNIT_CASE(test_json_nesting), UNIT_CASE(test_ndjson_lines),
-	  UNIT_CASE(test_json_escaping),
+	  UNIT_CASE(test_json_escaping), UNIT_CASE(test_json_escaping_random),
 	  UNIT_CASE(test_json_key_escaping_and_null_string),
 	  UNIT_CASE(test_json_misuse), UNIT_CASE(test_json_io_error),
-	  UNIT_CASE(test_check_parse), UNIT_CASE(test_check_boundaries),
-	  UNIT_CASE(test_nagios_line), UNIT_CASE(test_timestamps),
-	  UNIT_CASE(test_metrics_atomic))
+	  UNIT_CASE(test_check_parse), UNIT_CASE(test_check_parse_random),
+	  UNIT_CASE(test_check_boundaries), UNIT_CASE(test_nagios_line),
+	  UNIT_CASE(test_timestamps), UNIT_CASE(test_metrics_atomic))

@@ -112,6 +112,7 @@ static size_t link_hdr(int dlt)
 
 static const char *const all_fixtures[] = {
 	"nping_tcp_low", "nping_tcp_normal", "nping_tcp_high",
+	"nping_tcpopts_low", "nping_tcpopts_normal",
 	"nping_udp_low", "nping_udp_normal", "nping_udp_high",
 	"nping_icmp_low", "nping_icmp_normal", "nping_icmp_high",
 	"nping_udp_short", "nping_icmptypes", "nping_icmptypes_high",
@@ -297,6 +298,9 @@ UNIT_TEST(test_summary_nping_tcp)
 	check_summaries(u, "nping_tcp_low");
 	check_summaries(u, "nping_tcp_normal");
 	check_summaries(u, "nping_tcp_high");
+	/* SYN-ACKs with every option, injected while nping waited */
+	check_summaries(u, "nping_tcpopts_low");
+	check_summaries(u, "nping_tcpopts_normal");
 }
 
 UNIT_TEST(test_summary_nping_udp)
