@@ -437,11 +437,20 @@ static void shell_hosts_history(const char *prefix, struct shell_cands *cs)
 		const struct opts_cmd *oc;
 		struct words w;
 
+		char **argv;
+		int argc;
+
 		if (words_split(list[i]->line, strlen(list[i]->line), &w) ==
 		    WORDS_NOMEM)
 			continue;
-		if (w.argc > 0 && (oc = compl_find_cmd(cmds, ncmds, w.argv[0])))
-			compl_hosts_in_argv(oc, w.argc, w.argv, prefix,
+		argv = w.argv;
+		argc = w.argc;
+		if (argc > 1 && strcmp(argv[0], "echolot") == 0) {
+			argc--;
+			argv++;
+		}
+		if (argc > 0 && (oc = compl_find_cmd(cmds, ncmds, argv[0])))
+			compl_hosts_in_argv(oc, argc, argv, prefix,
 					    shell_cand_add, cs);
 		words_free(&w);
 	}

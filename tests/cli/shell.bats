@@ -199,6 +199,12 @@ child_pid() {
 	tmux_wait_last '^echolot\[0\]> $'
 	tmux_type 'ping -q 127.0.0.7'; tmux_key Tab
 	tmux_wait_last '^echolot\[0\]> ping -q 127\.0\.0\.77 $'
+	tmux_key C-c
+	# a line typed with "echolot" in front counts too
+	tmux_type 'echolot ping -c 1 127.0.0.78'; tmux_key Enter
+	tmux_wait_last '^echolot\[0\]> $'
+	tmux_type 'ping -S 127.0.0.1 127.0.0.7'; tmux_key Tab Tab
+	tmux_wait '^127\.0\.0\.77 +127\.0\.0\.78 *$'
 }
 
 @test "Tab completes file names for a file-kind option" {
