@@ -56,10 +56,10 @@ bench_pair -n "$reps" -m wall -u "wall s" -l "ping -c 1 start-up, loopback" \
 	echolot "$t $echolot ping $one" iputils "$t ping $one"
 bench_pair -n "$reps" -m rss -u "peak RSS" -l "ping -c 1 peak RSS" \
 	echolot "$t $echolot ping $one" iputils "$t ping $one"
-paced="-c 100 -i 0.005 -q 127.0.0.1"
-bench_pair -n "$reps" -m out:min_rtt -u "min rtt" -l "min rtt, loopback, 100 probes at 5 ms" \
+paced="-c 300 -i 0.002 -q 127.0.0.1"
+bench_pair -n "$reps" -m out:min_rtt -u "min rtt" -l "min rtt, loopback, 300 probes at 2 ms" \
 	echolot "$t $echolot ping $paced" iputils "$t ping $paced"
-bench_pair -n "$reps" -m out:avg_rtt -u "avg rtt" -l "avg rtt, loopback, 100 probes at 5 ms" \
+bench_pair -n "$reps" -m out:avg_rtt -u "avg rtt" -l "avg rtt, loopback, 300 probes at 2 ms" \
 	echolot "$t $echolot ping $paced" iputils "$t ping $paced"
 # Memory must stay flat: echolot's own peak RSS after 10^6 flood probes
 # against 10^4 (one round each; 10^6 probes take some 15 s here).

@@ -14,13 +14,17 @@
 	extern const struct opts_cmd cmd_##sym##_opts
 
 CMD_DECLARE(ping);
+/* trace */
+CMD_DECLARE(echo);
+/* nep-client */
+/* nep-server */
 CMD_DECLARE(shell);
 
 /* One line per subcommand, in --help order. */
 const struct cmd_entry cmd_table[] = {
 	{ "ping", cmd_ping_main, &cmd_ping_opts, CMD_PRIV_NET },
 	/* trace */
-	/* echo */
+	{ "echo", cmd_echo_main, &cmd_echo_opts, CMD_PRIV_NET },
 	/* nep-client */
 	/* nep-server */
 	/* The shell keeps what it was started with only to hand it to the

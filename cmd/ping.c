@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -516,14 +517,35 @@ static bool ping_iface_is_addr(const struct ping_conf *c,
 	return c->iface && pkt_addr_pton(c->iface, out) == 0;
 }
 
+/* A socket address for a (NULL: the unspecified address) and port. */
+static void ping_sockaddr(const struct pkt_addr *a, int family,
+			  uint16_t port, struct sock_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ss.ss_family = (sa_family_t)family;
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&out->ss;
+
+		if (a)
+			memcpy(&s4->sin_addr, a->a, 4);
+		out->len = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&out->ss;
+
+		if (a)
+			memcpy(&s6->sin6_addr, a->a, 16);
+		out->len = sizeof(*s6);
+	}
+	sock_set_port(out, port);
+}
+
 /* Binds fd to -I: an interface name (SO_BINDTODEVICE) or a source
- * address. */
+ * address (with port, for a datagram ICMP socket's -e). */
 static int ping_bind_iface(const struct ping_conf *c, int fd, int family,
-			   char *err, size_t errlen)
+			   uint16_t port, char *err, size_t errlen)
 {
 	struct pkt_addr a;
-	struct sockaddr_storage ss;
-	socklen_t len;
+	struct sock_addr sa;
 
 	if (!c->iface)
 		return 0;
@@ -540,21 +562,8 @@ static int ping_bind_iface(const struct ping_conf *c, int fd, int family,
 				 "-I %s: source and target address families "
 				 "differ",
 				 c->iface);
-	memset(&ss, 0, sizeof(ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, a.a, 4);
-		len = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, a.a, 16);
-		len = sizeof(*s6);
-	}
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+	ping_sockaddr(&a, family, port, &sa);
+	if (bind(fd, (struct sockaddr *)&sa.ss, sa.len) < 0)
 		return ping_errf(err, errlen, "-I %s: cannot bind: %s",
 				 c->iface, strerror(errno));
 	return 0;
@@ -570,7 +579,7 @@ static int ping_find_source(const struct ping_conf *c, struct ping_target *t,
 
 	if (fd < 0)
 		return ping_errf(err, errlen, "socket: %s", strerror(errno));
-	if (ping_bind_iface(c, fd, t->family, err, errlen) < 0) {
+	if (ping_bind_iface(c, fd, t->family, 0, err, errlen) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -774,18 +783,16 @@ static int ping_open_errsock(struct ping_run *r, int family, char *err,
 	return 0;
 }
 
-/* Opens the shared socket of a family (ICMP, or raw TCP for --tcp). */
-static int ping_open_family(struct ping_run *r, int family,
-			    const struct ping_target *first, char *err,
-			    size_t errlen)
+/* The family's socket itself: raw TCP (with an ICMP socket for the
+ * errors) for --tcp, else ICMP, datagram when allowed. */
+static int ping_open_kind(struct ping_run *r, struct ping_sock *s,
+			  char *err, size_t errlen)
 {
-	const struct ping_conf *c = r->c;
-	struct ping_sock *s = &r->socks[family == AF_INET6];
 	char msg[256];
 
-	s->family = family;
-	if (c->mode == PING_TCP) {
-		s->fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (r->c->mode == PING_TCP) {
+		s->fd = socket(s->family, SOCK_RAW | SOCK_CLOEXEC,
+			       IPPROTO_TCP);
 		if (s->fd < 0)
 			return ping_errf(err, errlen,
 					 "--tcp needs a raw socket: run as "
@@ -793,65 +800,64 @@ static int ping_open_family(struct ping_run *r, int family,
 					 strerror(errno));
 		s->kind = SOCK_ICMP_RAW;
 		s->tcp = true;
-		if (ping_open_errsock(r, family, err, errlen) < 0)
-			return -1;
-	} else {
-		s->fd = sock_open_icmp(family, true, &s->kind, msg,
-				       sizeof(msg));
-		if (s->fd < 0)
-			return ping_errf(err, errlen, "%s", msg);
-		if (s->kind == SOCK_ICMP_RAW &&
-		    ping_set_filter(s->fd, family) < 0)
-			return ping_errf(err, errlen, "ICMP filter: %s",
-					 strerror(errno));
-		if (s->kind == SOCK_ICMP_DGRAM &&
-		    sock_enable_recverr(s->fd, family) < 0)
-			return ping_errf(err, errlen, "IP_RECVERR: %s",
-					 strerror(errno));
+		return ping_open_errsock(r, s->family, err, errlen);
 	}
+	s->fd = sock_open_icmp(s->family, true, &s->kind, msg, sizeof(msg));
+	if (s->fd < 0)
+		return ping_errf(err, errlen, "%s", msg);
+	if (s->kind == SOCK_ICMP_RAW && ping_set_filter(s->fd, s->family) < 0)
+		return ping_errf(err, errlen, "ICMP filter: %s",
+				 strerror(errno));
+	/* Datagram sockets get ICMP errors only on the error queue. */
+	if (s->kind == SOCK_ICMP_DGRAM &&
+	    sock_enable_recverr(s->fd, s->family) < 0)
+		return ping_errf(err, errlen, "IP_RECVERR: %s",
+				 strerror(errno));
+	return 0;
+}
+
+/* -B (the source chosen at start) and -e on a datagram socket (its echo
+ * id is its local "port") are one bind(); -I with an address binds it. */
+static int ping_bind_local(struct ping_run *r, struct ping_sock *s,
+			   const struct ping_target *first, char *err,
+			   size_t errlen)
+{
+	const struct ping_conf *c = r->c;
+	uint16_t port = c->mode == PING_ICMP && s->kind == SOCK_ICMP_DGRAM &&
+					c->ident >= 0
+				? (uint16_t)c->ident
+				: 0;
+	struct sock_addr sa;
+
+	if (c->iface)
+		return ping_bind_iface(c, s->fd, s->family, port, err, errlen);
+	if (!c->sticky && !port)
+		return 0;
+	ping_sockaddr(c->sticky ? &first->psrc : NULL, s->family, port, &sa);
+	if (bind(s->fd, (struct sockaddr *)&sa.ss, sa.len) < 0)
+		return ping_errf(err, errlen, "%s: cannot bind: %s",
+				 c->sticky ? "-B" : "-e", strerror(errno));
+	return 0;
+}
+
+/* Opens the shared socket of a family, with every option set. */
+static int ping_open_family(struct ping_run *r, int family,
+			    const struct ping_target *first, char *err,
+			    size_t errlen)
+{
+	const struct ping_conf *c = r->c;
+	struct ping_sock *s = &r->socks[family == AF_INET6];
+
+	s->family = family;
+	if (ping_open_kind(r, s, err, errlen) < 0)
+		return -1;
 	if (sock_enable_rx_info(s->fd, family) < 0)
 		return ping_errf(err, errlen, "rx timestamps: %s",
 				 strerror(errno));
 	if (ping_set_sock_opts(c, s->fd, err, errlen) < 0 ||
 	    ping_set_ip_opts(c, s->fd, family, err, errlen) < 0 ||
-	    ping_bind_iface(c, s->fd, family, err, errlen) < 0)
+	    ping_bind_local(r, s, first, err, errlen) < 0)
 		return -1;
-	if (c->mode == PING_ICMP && s->kind == SOCK_ICMP_DGRAM &&
-	    c->ident >= 0 && !c->iface) {
-		/* A datagram socket's echo id is its local "port". */
-		struct sock_addr any;
-
-		memset(&any, 0, sizeof(any));
-		any.ss.ss_family = (sa_family_t)family;
-		any.len = family == AF_INET ? sizeof(struct sockaddr_in)
-					    : sizeof(struct sockaddr_in6);
-		sock_set_port(&any, (uint16_t)c->ident);
-		if (bind(s->fd, (struct sockaddr *)&any.ss, any.len) < 0)
-			return ping_errf(err, errlen, "-e %lld: %s", c->ident,
-					 strerror(errno));
-	}
-	if (c->sticky && !c->iface) {
-		struct sock_addr src;
-
-		memset(&src, 0, sizeof(src));
-		if (first->family == AF_INET) {
-			struct sockaddr_in *s4 = (struct sockaddr_in *)&src.ss;
-
-			s4->sin_family = AF_INET;
-			memcpy(&s4->sin_addr, first->psrc.a, 4);
-			src.len = sizeof(*s4);
-		} else {
-			struct sockaddr_in6 *s6 =
-				(struct sockaddr_in6 *)&src.ss;
-
-			s6->sin6_family = AF_INET6;
-			memcpy(&s6->sin6_addr, first->psrc.a, 16);
-			src.len = sizeof(*s6);
-		}
-		if (bind(s->fd, (struct sockaddr *)&src.ss, src.len) < 0)
-			return ping_errf(err, errlen, "-B: %s",
-					 strerror(errno));
-	}
 	if (c->connect && r->nt == 1 &&
 	    connect(s->fd, (struct sockaddr *)&first->addr.ss,
 		    first->addr.len) < 0)
@@ -1358,26 +1364,43 @@ static void ping_on_unmatched(struct ping_run *r, const struct pkt_parsed *pp,
 			e->rtt_ns = -1;
 		stats_dup(&t->st, e->rx_mono_ns, e->rtt_ns,
 			  ping_wire_bytes(t, e->bytes));
+		ping_verbose(r, "RCVD", pp);
 		ping_emit(r, e);
 		return;
 	}
 }
 
-static int ping_parse_rx(const struct ping_sock *s, const uint8_t *buf,
-			 size_t n, const struct sock_rx *rx,
-			 struct pkt_parsed *pp)
+/* Our own address towards the sender, when the sender is a target: the
+ * other half of the IPv6 pseudo-header (raw IPv6 sockets give no IP
+ * header), so the checksum can be verified. */
+static const struct pkt_addr *ping_local_for(const struct ping_run *r,
+					     const struct pkt_addr *from)
+{
+	size_t i;
+
+	for (i = 0; i < r->nt; i++)
+		if (pkt_addr_eq(&r->t[i].paddr, from))
+			return &r->t[i].psrc;
+	return NULL;
+}
+
+static int ping_parse_rx(const struct ping_run *r, const struct ping_sock *s,
+			 const uint8_t *buf, size_t n,
+			 const struct sock_rx *rx, struct pkt_parsed *pp)
 {
 	struct pkt_addr from;
+	const struct pkt_addr *local;
 
 	/* Raw IPv4 sockets hand over the IP header; datagram sockets and
 	 * raw IPv6 sockets start at the ICMP (or TCP) header. */
 	if (s->family == AF_INET && s->kind == SOCK_ICMP_RAW)
 		return pkt_parse(buf, n, pp);
 	pkt_addr_from_sockaddr((const struct sockaddr *)&rx->from.ss, &from);
+	local = ping_local_for(r, &from);
 	if (s->tcp)
 		return pkt_parse_l4(buf, n, s->family, IPPROTO_TCP, &from,
-				    NULL, pp);
-	return pkt_parse_icmp(buf, n, s->family, &from, NULL, pp);
+				    local, pp);
+	return pkt_parse_icmp(buf, n, s->family, &from, local, pp);
 }
 
 static void ping_handle_packet(struct ping_run *r, const struct ping_sock *s,
@@ -1387,7 +1410,7 @@ static void ping_handle_packet(struct ping_run *r, const struct ping_sock *s,
 	struct probe_match m;
 	struct ping_event e;
 
-	if (ping_parse_rx(s, r->rxbuf, n, rx, &pp) < 0)
+	if (ping_parse_rx(r, s, r->rxbuf, n, rx, &pp) < 0)
 		return;
 	memset(&e, 0, sizeof(e));
 	e.rx_mono_ns = loop_now_ns();
@@ -1396,11 +1419,12 @@ static void ping_handle_packet(struct ping_run *r, const struct ping_sock *s,
 	pkt_addr_from_sockaddr((const struct sockaddr *)&rx->from.ss, &e.from);
 	e.ttl = pp.outer.ip.version ? pp.outer.ip.ttl : rx->ttl;
 	e.bytes = pp.outer.l4_len;
-	ping_verbose(r, "RCVD", &pp);
-	if (probe_match(&r->probes, &pp, &e.from, &m))
+	if (probe_match(&r->probes, &pp, &e.from, &m)) {
+		ping_verbose(r, "RCVD", &pp);
 		ping_on_answer(r, &m, &pp, rx, &e);
-	else
+	} else {
 		ping_on_unmatched(r, &pp, &e);
+	}
 }
 
 /* Datagram ICMP sockets get ICMP errors on their error queue (raw ones
@@ -1848,9 +1872,28 @@ static int ping_write_metrics(struct ping_run *r,
 	return rc;
 }
 
+/* The host field of the Nagios line: the targets, comma-separated. */
+static const char *ping_check_host(const struct ping_run *r, char *buf,
+				   size_t len)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < r->nt && used + 1 < len; i++) {
+		int n = snprintf(buf + used, len - used, "%s%s", i ? "," : "",
+				 r->t[i].name);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
 /* Renders everything and returns the exit status. */
 static int ping_report(struct ping_run *r)
 {
+	char host[256];
 	struct stats_summary *sums = calloc(r->nt, sizeof(*sums));
 	struct stats all;
 	struct stats_summary total;
@@ -1872,8 +1915,8 @@ static int ping_report(struct ping_run *r)
 		ping_report_json(r, sums);
 	else if (r->c->check_given)
 		status = stats_render_nagios(stdout, "PING",
-					     r->nt == 1 ? r->t[0].name
-							: "targets",
+					     ping_check_host(r, host,
+							     sizeof(host)),
 					     &r->c->check, &total);
 	else
 		ping_report_text(r, sums, &total);
@@ -1929,41 +1972,50 @@ static void ping_fill_payload(struct ping_run *r)
  * other's replies (datagram sockets get theirs from the kernel). */
 static uint16_t ping_pick_ident(const struct ping_conf *c)
 {
+	uint16_t id;
 	struct timespec ts;
 
 	if (c->ident >= 0)
 		return (uint16_t)c->ident;
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) == (ssize_t)sizeof(id))
+		return id;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint16_t)(((uint32_t)getpid() << 4) ^ (uint32_t)ts.tv_nsec ^
+	return (uint16_t)((uint32_t)getpid() ^ (uint32_t)ts.tv_nsec ^
 			  ((uint32_t)ts.tv_nsec >> 16));
 }
 
-static int ping_setup(struct ping_run *r, char *err, size_t errlen)
+/* Echo ids and the -C lists. */
+static int ping_setup_targets(struct ping_run *r, uint16_t ident, char *err,
+			      size_t errlen)
+{
+	const struct ping_conf *c = r->c;
+	size_t i;
+	long long k;
+
+	for (i = 0; i < r->nt; i++) {
+		r->t[i].ident = r->t[i].kind == SOCK_ICMP_DGRAM ? 0 : ident;
+		if (!c->rttlist)
+			continue;
+		r->t[i].rtts = malloc((size_t)c->count * sizeof(float));
+		if (!r->t[i].rtts)
+			return ping_errf(err, errlen, "out of memory");
+		for (k = 0; k < c->count; k++)
+			r->t[i].rtts[k] = NAN;
+	}
+	return 0;
+}
+
+/* The probe table (and the per-probe sockets' slots), allocated once:
+ * room for every probe that can wait at once, a -W window's worth per
+ * target plus the preload. */
+static int ping_setup_tables(struct ping_run *r, char *err, size_t errlen)
 {
 	const struct ping_conf *c = r->c;
 	struct probe_table_cfg pc;
-	static const int sigs[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
-	double outstanding;
+	double outstanding = c->interval > 0 ? c->timeout / c->interval + 2
+					     : c->timeout * 100 + 2;
 	size_t i;
-	uint16_t ident = ping_pick_ident(c);
 
-	ping_fill_payload(r);
-	for (i = 0; i < r->nt; i++) {
-		r->t[i].ident = r->t[i].kind == SOCK_ICMP_DGRAM ? 0 : ident;
-		if (c->rttlist) {
-			long long k;
-
-			r->t[i].rtts = malloc((size_t)c->count * sizeof(float));
-			if (!r->t[i].rtts)
-				return ping_errf(err, errlen, "out of memory");
-			for (k = 0; k < c->count; k++)
-				r->t[i].rtts[k] = NAN;
-		}
-	}
-	/* Room for every probe that can be waiting at once: a -W window's
-	 * worth of them per target, plus the preload. */
-	outstanding = c->interval > 0 ? c->timeout / c->interval + 2
-				      : c->timeout * 100 + 2;
 	if (outstanding > PING_SEQ_SPACE)
 		outstanding = PING_SEQ_SPACE;
 	memset(&pc, 0, sizeof(pc));
@@ -1984,12 +2036,17 @@ static int ping_setup(struct ping_run *r, char *err, size_t errlen)
 		for (i = 0; i < r->nconns; i++)
 			r->conns[i].fd = -1;
 	}
-	r->tcp_sport = (uint16_t)(32768 + ident % 16384);
-	r->tcp_isn = (uint32_t)ident * 2654435761u ^
-		     (uint32_t)sock_realtime_ns();
 	if (probe_table_init(&r->probes, &pc) < 0)
 		return ping_errf(err, errlen, "probe table: %s",
 				 strerror(errno));
+	return 0;
+}
+
+static int ping_setup_loop(struct ping_run *r, char *err, size_t errlen)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
+	size_t i;
+
 	if (loop_init(&r->loop, 64, 65536) < 0 ||
 	    loop_signals(&r->loop, sigs, 4, ping_on_signal, r) < 0)
 		return ping_errf(err, errlen, "event loop: %s",
@@ -2004,6 +2061,20 @@ static int ping_setup(struct ping_run *r, char *err, size_t errlen)
 			return ping_errf(err, errlen, "event loop: %s",
 					 strerror(errno));
 	return 0;
+}
+
+static int ping_setup(struct ping_run *r, char *err, size_t errlen)
+{
+	uint16_t ident = ping_pick_ident(r->c);
+
+	ping_fill_payload(r);
+	r->tcp_sport = (uint16_t)(32768 + ident % 16384);
+	r->tcp_isn = (uint32_t)ident * 2654435761u ^
+		     (uint32_t)sock_realtime_ns();
+	if (ping_setup_targets(r, ident, err, errlen) < 0 ||
+	    ping_setup_tables(r, err, errlen) < 0)
+		return -1;
+	return ping_setup_loop(r, err, errlen);
 }
 
 static void ping_start(struct ping_run *r)
@@ -2181,9 +2252,15 @@ static void ping_send_tcp(struct ping_run *r, struct ping_target *t)
 	if (r->c->verbose) {
 		struct pkt_parsed pp;
 
-		memset(&pp, 0, sizeof(pp));
-		pp.outer = l;
-		ping_verbose(r, "SENT", &pp);
+		/* The kernel writes the IP header; show what it will hold. */
+		if (pkt_parse_l4(r->txbuf, (size_t)len, t->family, IPPROTO_TCP,
+				 &t->psrc, &t->paddr, &pp) == 0) {
+			pp.outer.ip.ttl = p.ttl;
+			pp.outer.ip.total_len = (uint16_t)ping_wire_bytes(
+				t, (size_t)len);
+			pp.outer.ip.hdr_len = t->family == AF_INET6 ? 40 : 20;
+			ping_verbose(r, "SENT", &pp);
+		}
 	}
 	p.tx_real_ns = sock_realtime_ns();
 	p.tx_mono_ns = loop_now_ns();
@@ -2297,7 +2374,7 @@ static int ping_conn_socket(struct ping_run *r, struct ping_target *t,
 		return -1;
 	}
 	if (ping_set_ip_opts(r->c, fd, t->family, err, errlen) < 0 ||
-	    ping_bind_iface(r->c, fd, t->family, err, errlen) < 0 ||
+	    ping_bind_iface(r->c, fd, t->family, 0, err, errlen) < 0 ||
 	    sock_enable_rx_info(fd, t->family) < 0 ||
 	    (type == SOCK_DGRAM && sock_enable_recverr(fd, t->family) < 0)) {
 		if (!err[0])

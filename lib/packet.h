@@ -345,7 +345,10 @@ int pkt_build_echo(int family, uint16_t id, uint16_t seq,
 /* How much a summary shows, as nping's verbosity levels do. */
 enum pkt_detail {
 	PKT_DETAIL_LOW,    /* nping's default (0.7.93):
-			    * "UDP a:53 > b:40125 ttl=64 id=1 iplen=28 " */
+			    * "UDP a:53 > b:40125 ttl=64 id=1 iplen=28 ".
+			    * IPv6 packets, at every level, print as nping
+			    * 7.99 does ("[a]:p", "IP [hopl=.. flow=..
+			    * payloadlen=..]"): 0.7.93 prints no v6 fields */
 	PKT_DETAIL_NORMAL, /* nping -v: bracketed layers with checksums,
 			    * "UDP [a:53 > b:40125 csum=0x0172] IP [ttl=64
 			    * id=1 proto=17 csum=0x7240 iplen=28 ]" */

@@ -40,16 +40,22 @@ static void add(struct line *l, const char *fmt, ...)
 static const char *unreach4(uint8_t code)
 {
 	static const char *const names[] = {
-		"Network unreachable", "Host unreachable",
-		"Protocol unreachable", "Port unreachable",
-		"Fragmentation required", "Source route failed",
-		"Destination network unknown", "Destination host unknown",
+		"Network unreachable",
+		"Host unreachable",
+		"Protocol unreachable",
+		"Port unreachable",
+		"Fragmentation required",
+		"Source route failed",
+		"Destination network unknown",
+		"Destination host unknown",
 		"Source host isolated",
 		"Destination network administratively prohibited",
 		"Destination host administratively prohibited",
-		"Network unreachable for TOS", "Host unreachable for TOS",
+		"Network unreachable for TOS",
+		"Host unreachable for TOS",
 		"Communication administratively prohibited by filtering",
-		"Host precedence violation", "Precedence cutoff in effect",
+		"Host precedence violation",
+		"Precedence cutoff in effect",
 	};
 
 	if (code < sizeof(names) / sizeof(names[0]))
@@ -60,20 +66,25 @@ static const char *unreach4(uint8_t code)
 static const char *name4(uint8_t type, uint8_t code)
 {
 	switch (type) {
-	case 0: return "Echo reply";
-	case 3: return unreach4(code);
-	case 4: return "Source quench";
+	case 0:
+		return "Echo reply";
+	case 3:
+		return unreach4(code);
+	case 4:
+		return "Source quench";
 	case 5:
-		return code == 0 ? "Network redirect"
+		return code == 0   ? "Network redirect"
 		       : code == 1 ? "Host redirect"
 				   : "Redirect (unknown code)";
-	case 8: return "Echo request";
+	case 8:
+		return "Echo request";
 	case 9:
 		return code == 16 ? "Router advertisement (Mobile Agent Only)"
 				  : "Router advertisement";
-	case 10: return "Router solicitation";
+	case 10:
+		return "Router solicitation";
 	case 11:
-		return code == 0 ? "TTL=0 during transit"
+		return code == 0   ? "TTL=0 during transit"
 		       : code == 1 ? "TTL=0 during reassembly"
 				   : "TTL exceeded (unknown code)";
 	case 12:
@@ -81,14 +92,22 @@ static const char *name4(uint8_t type, uint8_t code)
 		       : code == 1 ? "Parameter problem (option missing)"
 		       : code == 2 ? "Parameter problem (bad length)"
 				   : "Parameter problem (unknown code)";
-	case 13: return "Timestamp request";
-	case 14: return "Timestamp reply";
-	case 15: return "Information request";
-	case 16: return "Information reply";
-	case 17: return "Address mask request";
-	case 18: return "Address mask reply";
-	case 30: return "Traceroute";
-	case 40: return "Security failures";
+	case 13:
+		return "Timestamp request";
+	case 14:
+		return "Timestamp reply";
+	case 15:
+		return "Information request";
+	case 16:
+		return "Information reply";
+	case 17:
+		return "Address mask request";
+	case 18:
+		return "Address mask reply";
+	case 30:
+		return "Traceroute";
+	case 40:
+		return "Security failures";
 	}
 	return "Unknown type";
 }
@@ -98,7 +117,8 @@ static const char *name6(uint8_t type, uint8_t code)
 	static const char *const unreach[] = {
 		"No route to destination",
 		"Communication administratively prohibited",
-		"Beyond scope of source address", "Address unreachable",
+		"Beyond scope of source address",
+		"Address unreachable",
 		"Port unreachable",
 		"Source address failed ingress/egress policy",
 		"Reject route to destination",
@@ -107,18 +127,27 @@ static const char *name6(uint8_t type, uint8_t code)
 	switch (type) {
 	case 1:
 		return code < 7 ? unreach[code] : "Destination unreachable";
-	case 2: return "Packet too big";
+	case 2:
+		return "Packet too big";
 	case 3:
 		return code == 0 ? "Hop limit exceeded in transit"
 				 : "Fragment reassembly time exceeded";
-	case 4: return "Parameter problem";
-	case 128: return "Echo request";
-	case 129: return "Echo reply";
-	case 133: return "Router solicitation";
-	case 134: return "Router advertisement";
-	case 135: return "Neighbor solicitation";
-	case 136: return "Neighbor advertisement";
-	case 137: return "Redirect";
+	case 4:
+		return "Parameter problem";
+	case 128:
+		return "Echo request";
+	case 129:
+		return "Echo reply";
+	case 133:
+		return "Router solicitation";
+	case 134:
+		return "Router advertisement";
+	case 135:
+		return "Neighbor solicitation";
+	case 136:
+		return "Neighbor advertisement";
+	case 137:
+		return "Redirect";
 	}
 	return "Unknown type";
 }
@@ -158,22 +187,29 @@ static const char *ping_unreach4(uint8_t code)
 static const char *ping_text4(uint8_t type, uint8_t code)
 {
 	static const char *const redir[] = {
-		"Redirect Network", "Redirect Host",
+		"Redirect Network",
+		"Redirect Host",
 		"Redirect Type of Service and Network",
 		"Redirect Type of Service and Host",
 	};
 
 	switch (type) {
-	case 0: return "Echo Reply";
-	case 3: return ping_unreach4(code);
-	case 4: return "Source Quench";
-	case 5: return code < 4 ? redir[code] : "Redirect, Bad Code";
-	case 8: return "Echo Request";
+	case 0:
+		return "Echo Reply";
+	case 3:
+		return ping_unreach4(code);
+	case 4:
+		return "Source Quench";
+	case 5:
+		return code < 4 ? redir[code] : "Redirect, Bad Code";
+	case 8:
+		return "Echo Request";
 	case 11:
-		return code == 0 ? "Time to live exceeded"
+		return code == 0   ? "Time to live exceeded"
 		       : code == 1 ? "Frag reassembly time exceeded"
 				   : "Time exceeded, Bad Code";
-	case 12: return "Parameter problem";
+	case 12:
+		return "Parameter problem";
 	}
 	return "Bad ICMP type";
 }
@@ -192,18 +228,21 @@ static const char *ping_text6(uint8_t type, uint8_t code)
 	case 1:
 		return code < 5 ? unreach[code]
 				: "Destination unreachable: Unknown code";
-	case 2: return "Packet too big";
+	case 2:
+		return "Packet too big";
 	case 3:
-		return code == 0 ? "Time exceeded: Hop limit"
+		return code == 0   ? "Time exceeded: Hop limit"
 		       : code == 1 ? "Time exceeded: Defragmentation failure"
 				   : "Time exceeded: code";
 	case 4:
-		return code == 0 ? "Parameter problem: Wrong header field"
+		return code == 0   ? "Parameter problem: Wrong header field"
 		       : code == 1 ? "Parameter problem: Unknown header"
 		       : code == 2 ? "Parameter problem: Unknown option"
 				   : "Parameter problem: code";
-	case 128: return "Echo request";
-	case 129: return "Echo reply";
+	case 128:
+		return "Echo request";
+	case 129:
+		return "Echo reply";
 	}
 	return "unknown icmp type";
 }
@@ -224,7 +263,9 @@ static bool ping_format6(const struct pkt_icmp *ic, struct line *l)
 		else
 			return false;
 		return true;
-	case 2: add(l, "Packet too big: mtu=%u", ic->mtu); return true;
+	case 2:
+		add(l, "Packet too big: mtu=%u", ic->mtu);
+		return true;
 	case 3:
 		if (ic->code > 1)
 			add(l, "Time exceeded: code=%u", ic->code);
@@ -275,15 +316,15 @@ static bool ping_format4(const struct pkt_icmp *ic, struct line *l)
 
 int pkt_icmp_ping_format(const struct pkt_icmp *icmp, char *buf, size_t cap)
 {
-	struct line l = { buf, cap, 0 };
+	struct line l = {buf, cap, 0};
 	bool done;
 
 	if (cap)
 		buf[0] = 0;
 	done = icmp->v6 ? ping_format6(icmp, &l) : ping_format4(icmp, &l);
 	if (!done)
-		add(&l, "%s", pkt_icmp_ping_text(icmp->v6, icmp->type,
-						 icmp->code));
+		add(&l, "%s",
+		    pkt_icmp_ping_text(icmp->v6, icmp->type, icmp->code));
 	return (int)l.len;
 }
 
@@ -308,8 +349,8 @@ static void endpoint(struct line *l, const struct pkt_addr *a, uint16_t port)
 		add(l, "%s:%u", t, port);
 }
 
-static void endpoints(struct line *l, const struct pkt_layer *y,
-		      uint16_t sport, uint16_t dport)
+static void endpoints(struct line *l, const struct pkt_layer *y, uint16_t sport,
+		      uint16_t dport)
 {
 	endpoint(l, &y->ip.src, sport);
 	add(l, " > ");
@@ -335,9 +376,8 @@ static void ip_bracket(struct line *l, const struct pkt_ip *ip,
 		if (ip->df || ip->mf)
 			add(l, " flg=%s%s", ip->df ? "D" : "",
 			    ip->mf ? "M" : "");
-		add(l, " foff=%u%s ttl=%u proto=%u csum=0x%04x]",
-		    ip->frag_off, ip->mf ? "+" : "", ip->ttl, ip->proto,
-		    ip->checksum);
+		add(l, " foff=%u%s ttl=%u proto=%u csum=0x%04x]", ip->frag_off,
+		    ip->mf ? "+" : "", ip->ttl, ip->proto, ip->checksum);
 	} else {
 		add(l, " IP [ttl=%u id=%u iplen=%u ]", ip->ttl, ip->id,
 		    ip->total_len);
@@ -353,8 +393,9 @@ static void ip_inline(struct line *l, const struct pkt_ip *ip,
 		add(l, "ttl=%u id=%u proto=%u csum=0x%04x iplen=%u ", ip->ttl,
 		    ip->id, ip->proto, ip->checksum, ip->total_len);
 	else if (d == PKT_DETAIL_HIGH)
-		add(l, "ver=4 ihl=%u tos=0x%02x iplen=%u id=%u foff=%u ttl=%u "
-		       "proto=%u csum=0x%04x",
+		add(l,
+		    "ver=4 ihl=%u tos=0x%02x iplen=%u id=%u foff=%u ttl=%u "
+		    "proto=%u csum=0x%04x",
 		    ip->hdr_len / 4u, ip->tos, ip->total_len, ip->id,
 		    ip->frag_off, ip->ttl, ip->proto, ip->checksum);
 	else
@@ -369,10 +410,9 @@ static void tcp_flags(struct line *l, uint8_t f)
 		uint8_t bit;
 		char c;
 	} order[] = {
-		{ PKT_TCP_SYN, 'S' }, { PKT_TCP_FIN, 'F' },
-		{ PKT_TCP_RST, 'R' }, { PKT_TCP_PSH, 'P' },
-		{ PKT_TCP_ACK, 'A' }, { PKT_TCP_URG, 'U' },
-		{ PKT_TCP_ECE, 'E' }, { PKT_TCP_CWR, 'C' },
+		{PKT_TCP_SYN, 'S'}, {PKT_TCP_FIN, 'F'}, {PKT_TCP_RST, 'R'},
+		{PKT_TCP_PSH, 'P'}, {PKT_TCP_ACK, 'A'}, {PKT_TCP_URG, 'U'},
+		{PKT_TCP_ECE, 'E'}, {PKT_TCP_CWR, 'C'},
 	};
 	size_t i;
 
@@ -513,9 +553,15 @@ static bool unreach_name(struct line *l, const struct pkt_parsed *p)
 	has_port = ic->data_len > (size_t)in->ip.hdr_len + 8 &&
 		   (in->l4 == PKT_L4_UDP || in->l4 == PKT_L4_TCP);
 	switch (ic->code) {
-	case 0: add(l, "Network %s unreachable", t); return true;
-	case 1: add(l, "Host %s unreachable", t); return true;
-	case 2: add(l, "Protocol %u unreachable", in->ip.proto); return true;
+	case 0:
+		add(l, "Network %s unreachable", t);
+		return true;
+	case 1:
+		add(l, "Host %s unreachable", t);
+		return true;
+	case 2:
+		add(l, "Protocol %u unreachable", in->ip.proto);
+		return true;
 	case 3:
 		if (has_port)
 			add(l, "Port %u unreachable",
@@ -524,17 +570,24 @@ static bool unreach_name(struct line *l, const struct pkt_parsed *p)
 		else
 			add(l, "Port unreachable");
 		return true;
-	case 6: add(l, "Destination network %s unknown", t); return true;
-	case 7: add(l, "Destination host %s unknown", t); return true;
+	case 6:
+		add(l, "Destination network %s unknown", t);
+		return true;
+	case 7:
+		add(l, "Destination host %s unknown", t);
+		return true;
 	case 9:
-		add(l, "Destination network %s administratively prohibited",
-		    t);
+		add(l, "Destination network %s administratively prohibited", t);
 		return true;
 	case 10:
 		add(l, "Destination host %s administratively prohibited", t);
 		return true;
-	case 11: add(l, "Network %s unreachable for TOS", t); return true;
-	case 12: add(l, "Host %s unreachable for TOS", t); return true;
+	case 11:
+		add(l, "Network %s unreachable for TOS", t);
+		return true;
+	case 12:
+		add(l, "Host %s unreachable for TOS", t);
+		return true;
 	}
 	return false;
 }
@@ -546,10 +599,14 @@ static void icmp4_extras(struct line *l, const struct pkt_icmp *ic)
 	size_t n = ic->data_len;
 
 	switch (ic->type) {
-	case 0: case 8: case 15: case 16:
+	case 0:
+	case 8:
+	case 15:
+	case 16:
 		add(l, "id=%u seq=%u", ic->id, ic->seq);
 		break;
-	case 13: case 14:
+	case 13:
+	case 14:
 		add(l, "id=%u seq=%u", ic->id, ic->seq);
 		if (n >= 12)
 			add(l, " orig=%u recv=%u trans=%u",
@@ -560,7 +617,8 @@ static void icmp4_extras(struct line *l, const struct pkt_icmp *ic)
 			    (unsigned)((uint32_t)d[8] << 24 | d[9] << 16 |
 				       d[10] << 8 | d[11]));
 		break;
-	case 17: case 18:
+	case 17:
+	case 18:
 		add(l, "id=%u seq=%u", ic->id, ic->seq);
 		if (n >= 4) {
 			add(l, " mask=");
@@ -647,21 +705,27 @@ static void sum_other(struct line *l, const struct pkt_layer *y,
 int pkt_summary(const struct pkt_parsed *p, enum pkt_detail detail, char *buf,
 		size_t cap)
 {
-	struct line l = { buf, cap, 0 };
+	struct line l = {buf, cap, 0};
 	const struct pkt_layer *y = &p->outer;
 
 	if (cap)
 		buf[0] = 0;
 	switch (y->l4) {
-	case PKT_L4_TCP: sum_tcp(&l, y, detail); break;
-	case PKT_L4_UDP: sum_udp(&l, y, detail); break;
+	case PKT_L4_TCP:
+		sum_tcp(&l, y, detail);
+		break;
+	case PKT_L4_UDP:
+		sum_udp(&l, y, detail);
+		break;
 	case PKT_L4_ICMP:
 		if (y->icmp.v6)
 			sum_icmp6(&l, y);
 		else
 			sum_icmp4(&l, p, detail);
 		break;
-	default: sum_other(&l, y, detail); break;
+	default:
+		sum_other(&l, y, detail);
+		break;
 	}
 	return (int)l.len;
 }
@@ -669,7 +733,7 @@ int pkt_summary(const struct pkt_parsed *p, enum pkt_detail detail, char *buf,
 int pkt_summary_write(FILE *f, const struct pkt_parsed *p,
 		      enum pkt_detail detail)
 {
-	char line[512];
+	char line[1024];
 	int n = pkt_summary(p, detail, line, sizeof(line));
 
 	if (n < 0)

@@ -24,7 +24,8 @@ static bool uses_id(const struct probe_table *t, enum pkt_probe_proto proto)
 	return proto == PKT_PROBE_ICMP && !t->cfg.icmp_ignore_id;
 }
 
-static bool same_probe(const struct probe_table *t, const struct probe_fields *a,
+static bool same_probe(const struct probe_table *t,
+		       const struct probe_fields *a,
 		       const struct probe_fields *b)
 {
 	if (a->proto != b->proto || !pkt_addr_eq(&a->dst, &b->dst))
@@ -112,9 +113,8 @@ int probe_table_init(struct probe_table *t, const struct probe_table_cfg *cfg)
 		return -1;
 	}
 	for (i = 0; i < cfg->capacity; i++)
-		t->slots[i].next_free = i + 1 < cfg->capacity
-						? (uint32_t)(i + 2)
-						: 0;
+		t->slots[i].next_free =
+			i + 1 < cfg->capacity ? (uint32_t)(i + 2) : 0;
 	t->free_head = 1;
 	return 0;
 }
@@ -137,8 +137,7 @@ static size_t lookup(const struct probe_table *t, const struct probe_fields *f)
 	size_t mask = t->nslots - 1;
 	size_t i = (size_t)hash_fields(t, f) & mask;
 
-	while (t->index[i] &&
-	       !same_probe(t, &t->slots[t->index[i] - 1].p.f, f))
+	while (t->index[i] && !same_probe(t, &t->slots[t->index[i] - 1].p.f, f))
 		i = (i + 1) & mask;
 	return i;
 }
@@ -253,11 +252,13 @@ static enum probe_reply error_kind(bool v6, uint8_t type, uint8_t code)
 		case 1:
 			return code == 4 ? PROBE_REPLY_PORT_UNREACH
 					 : PROBE_REPLY_UNREACH;
-		case 2: return PROBE_REPLY_TOO_BIG;
+		case 2:
+			return PROBE_REPLY_TOO_BIG;
 		case 3:
 			return code == 0 ? PROBE_REPLY_TTL_EXCEEDED
 					 : PROBE_REPLY_OTHER_ERROR;
-		case 4: return PROBE_REPLY_PARAM;
+		case 4:
+			return PROBE_REPLY_PARAM;
 		}
 		return PROBE_REPLY_OTHER_ERROR;
 	}
@@ -269,7 +270,8 @@ static enum probe_reply error_kind(bool v6, uint8_t type, uint8_t code)
 	case 11:
 		return code == 0 ? PROBE_REPLY_TTL_EXCEEDED
 				 : PROBE_REPLY_OTHER_ERROR;
-	case 12: return PROBE_REPLY_PARAM;
+	case 12:
+		return PROBE_REPLY_PARAM;
 	}
 	return PROBE_REPLY_OTHER_ERROR;
 }
@@ -358,7 +360,8 @@ bool probe_match(struct probe_table *t, const struct pkt_parsed *p,
 		src = o->ip.src;
 	else
 		return false;
-	if (o->l4 == PKT_L4_ICMP && pkt_icmp_is_error(o->icmp.v6, o->icmp.type)) {
+	if (o->l4 == PKT_L4_ICMP &&
+	    pkt_icmp_is_error(o->icmp.v6, o->icmp.type)) {
 		if (!p->has_inner || !quoted_fields(t, &p->inner, &f))
 			return false;
 		kind = error_kind(o->icmp.v6, o->icmp.type, o->icmp.code);
@@ -384,16 +387,26 @@ bool probe_match(struct probe_table *t, const struct pkt_parsed *p,
 const char *probe_reply_name(enum probe_reply kind)
 {
 	switch (kind) {
-	case PROBE_REPLY_NONE: return "none";
-	case PROBE_REPLY_ECHO: return "echo reply";
-	case PROBE_REPLY_TCP_SYNACK: return "syn-ack";
-	case PROBE_REPLY_TCP_RST: return "rst";
-	case PROBE_REPLY_PORT_UNREACH: return "port unreachable";
-	case PROBE_REPLY_TTL_EXCEEDED: return "time exceeded";
-	case PROBE_REPLY_UNREACH: return "unreachable";
-	case PROBE_REPLY_TOO_BIG: return "packet too big";
-	case PROBE_REPLY_PARAM: return "parameter problem";
-	case PROBE_REPLY_OTHER_ERROR: return "icmp error";
+	case PROBE_REPLY_NONE:
+		return "none";
+	case PROBE_REPLY_ECHO:
+		return "echo reply";
+	case PROBE_REPLY_TCP_SYNACK:
+		return "syn-ack";
+	case PROBE_REPLY_TCP_RST:
+		return "rst";
+	case PROBE_REPLY_PORT_UNREACH:
+		return "port unreachable";
+	case PROBE_REPLY_TTL_EXCEEDED:
+		return "time exceeded";
+	case PROBE_REPLY_UNREACH:
+		return "unreachable";
+	case PROBE_REPLY_TOO_BIG:
+		return "packet too big";
+	case PROBE_REPLY_PARAM:
+		return "parameter problem";
+	case PROBE_REPLY_OTHER_ERROR:
+		return "icmp error";
 	}
 	return "unknown";
 }

@@ -28,37 +28,37 @@
 /* What identifies a probe on the wire. */
 struct probe_fields {
 	enum pkt_probe_proto proto;
-	struct pkt_addr dst;     /* where the probe went */
-	uint16_t icmp_id;        /* ICMP: echo id (ignored if table says so) */
-	uint16_t icmp_seq;       /* ICMP: echo seq */
-	uint16_t sport, dport;   /* UDP/TCP */
-	uint32_t tcp_seq;        /* TCP: our initial sequence number */
-	uint16_t udp_csum;       /* UDP: checksum (key in PROBE_UDP_CSUM) */
-	uint16_t ip_id;          /* v4 id (key in PROBE_UDP_IPID) */
+	struct pkt_addr dst;   /* where the probe went */
+	uint16_t icmp_id;      /* ICMP: echo id (ignored if table says so) */
+	uint16_t icmp_seq;     /* ICMP: echo seq */
+	uint16_t sport, dport; /* UDP/TCP */
+	uint32_t tcp_seq;      /* TCP: our initial sequence number */
+	uint16_t udp_csum;     /* UDP: checksum (key in PROBE_UDP_CSUM) */
+	uint16_t ip_id;	       /* v4 id (key in PROBE_UDP_IPID) */
 };
 
 /* One probe in flight. */
 struct probe {
 	struct probe_fields f;
-	int64_t tx_real_ns;      /* CLOCK_REALTIME send time (kernel rx
-				  * timestamps use this clock) */
-	int64_t tx_mono_ns;      /* CLOCK_MONOTONIC send time */
-	uint8_t ttl;             /* TTL / hop limit it was sent with */
-	uint32_t seq;            /* the caller's probe number */
-	uint32_t flow;           /* the caller's flow id (Paris/multipath) */
-	uint32_t replies;        /* the caller may count matches (dups) */
-	void *user;              /* anything the caller attaches */
+	int64_t tx_real_ns; /* CLOCK_REALTIME send time (kernel rx
+			     * timestamps use this clock) */
+	int64_t tx_mono_ns; /* CLOCK_MONOTONIC send time */
+	uint8_t ttl;	    /* TTL / hop limit it was sent with */
+	uint32_t seq;	    /* the caller's probe number */
+	uint32_t flow;	    /* the caller's flow id (Paris/multipath) */
+	uint32_t replies;   /* the caller may count matches (dups) */
+	void *user;	    /* anything the caller attaches */
 };
 
 /* How UDP probes are told apart (the rest of the key is ports + dst). */
 enum probe_udp_key {
 	PROBE_UDP_PORTS = 0, /* classic traceroute: each probe its own dport */
-	PROBE_UDP_CSUM,      /* Paris: same ports, the UDP checksum varies */
-	PROBE_UDP_IPID       /* same ports, the IPv4 id varies */
+	PROBE_UDP_CSUM,	     /* Paris: same ports, the UDP checksum varies */
+	PROBE_UDP_IPID	     /* same ports, the IPv4 id varies */
 };
 
 struct probe_table_cfg {
-	size_t capacity;             /* probes in flight at most */
+	size_t capacity; /* probes in flight at most */
 	/* ICMP datagram sockets: the kernel picks the echo id, so replies
 	 * are matched on seq (and destination) only. */
 	bool icmp_ignore_id;
@@ -72,10 +72,10 @@ struct probe_slot;
 struct probe_table {
 	struct probe_table_cfg cfg;
 	struct probe_slot *slots; /* cfg.capacity probes */
-	size_t nslots;            /* index size: power of two >= 2*capacity */
+	size_t nslots;		  /* index size: power of two >= 2*capacity */
 	size_t count;
-	uint32_t *index;          /* slot number + 1, 0 = empty */
-	uint32_t free_head;       /* first free slot + 1, 0 = full */
+	uint32_t *index;    /* slot number + 1, 0 = empty */
+	uint32_t free_head; /* first free slot + 1, 0 = full */
 };
 
 /* Allocates the table. Returns 0, or -1 with errno (EINVAL, ENOMEM). */
@@ -108,26 +108,26 @@ size_t probe_expire(struct probe_table *t, int64_t deadline_mono_ns,
 
 /* How a packet answers a probe. */
 enum probe_reply {
-	PROBE_REPLY_NONE = 0,     /* not an answer to any of our probes */
-	PROBE_REPLY_ECHO,         /* ICMP echo reply */
-	PROBE_REPLY_TCP_SYNACK,   /* TCP SYN+ACK: port open */
-	PROBE_REPLY_TCP_RST,      /* TCP RST: port closed */
+	PROBE_REPLY_NONE = 0,	  /* not an answer to any of our probes */
+	PROBE_REPLY_ECHO,	  /* ICMP echo reply */
+	PROBE_REPLY_TCP_SYNACK,	  /* TCP SYN+ACK: port open */
+	PROBE_REPLY_TCP_RST,	  /* TCP RST: port closed */
 	PROBE_REPLY_PORT_UNREACH, /* ICMP port unreachable: UDP at the target */
 	PROBE_REPLY_TTL_EXCEEDED, /* ICMP time exceeded in transit */
-	PROBE_REPLY_UNREACH,      /* another destination unreachable */
-	PROBE_REPLY_TOO_BIG,      /* v4 frag needed / v6 packet too big */
-	PROBE_REPLY_PARAM,        /* parameter problem */
-	PROBE_REPLY_OTHER_ERROR   /* another ICMP error quoting our probe
+	PROBE_REPLY_UNREACH,	  /* another destination unreachable */
+	PROBE_REPLY_TOO_BIG,	  /* v4 frag needed / v6 packet too big */
+	PROBE_REPLY_PARAM,	  /* parameter problem */
+	PROBE_REPLY_OTHER_ERROR	  /* another ICMP error quoting our probe
 				   * (e.g. reassembly time exceeded) */
 };
 
 struct probe_match {
 	enum probe_reply kind;
-	struct probe *probe;      /* the probe answered */
-	struct pkt_addr from;     /* who answered (outer source) */
+	struct probe *probe;	      /* the probe answered */
+	struct pkt_addr from;	      /* who answered (outer source) */
 	uint8_t icmp_type, icmp_code; /* for ICMP answers */
-	uint8_t quoted_ttl;       /* TTL left in the quotation (trace's
-				   * "!" hints), 0 if none */
+	uint8_t quoted_ttl;	      /* TTL left in the quotation (trace's
+				       * "!" hints), 0 if none */
 };
 
 /*

@@ -51,23 +51,22 @@ static void rebuild(const struct pkt_parsed *p)
 	    !pkt_addr_eq(&q.outer.ip.src, &o->ip.src) ||
 	    !pkt_addr_eq(&q.outer.ip.dst, &o->ip.dst))
 		abort();
-	if (o->l4 == PKT_L4_TCP &&
-	    (q.outer.tcp.seq != o->tcp.seq || q.outer.tcp.sport != o->tcp.sport ||
-	     q.outer.tcp.checksum_ok != PKT_CKSUM_OK))
+	if (o->l4 == PKT_L4_TCP && (q.outer.tcp.seq != o->tcp.seq ||
+				    q.outer.tcp.sport != o->tcp.sport ||
+				    q.outer.tcp.checksum_ok != PKT_CKSUM_OK))
 		abort();
 	if (o->l4 == PKT_L4_UDP && (q.outer.udp.dport != o->udp.dport ||
 				    q.outer.udp.checksum_ok != PKT_CKSUM_OK))
 		abort();
-	if (o->l4 == PKT_L4_ICMP &&
-	    (q.outer.icmp.type != o->icmp.type ||
-	     q.outer.icmp.rest != o->icmp.rest ||
-	     q.outer.icmp.checksum_ok != PKT_CKSUM_OK))
+	if (o->l4 == PKT_L4_ICMP && (q.outer.icmp.type != o->icmp.type ||
+				     q.outer.icmp.rest != o->icmp.rest ||
+				     q.outer.icmp.checksum_ok != PKT_CKSUM_OK))
 		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const int dlts[] = { 0, 1, 12, 101, 113, 228, 229, 276 };
+	static const int dlts[] = {0, 1, 12, 101, 113, 228, 229, 276};
 	struct pkt_parsed p;
 	struct pkt_addr a, b;
 	size_t i;

@@ -120,7 +120,8 @@ static void op_match(struct probe_table *t, const struct model *m,
 		abort();
 	if (r.kind == PROBE_REPLY_ECHO && r.probe->f.proto != PKT_PROBE_ICMP)
 		abort();
-	if ((r.kind == PROBE_REPLY_TCP_RST || r.kind == PROBE_REPLY_TCP_SYNACK) &&
+	if ((r.kind == PROBE_REPLY_TCP_RST ||
+	     r.kind == PROBE_REPLY_TCP_SYNACK) &&
 	    r.probe->f.proto != PKT_PROBE_TCP)
 		abort();
 }
@@ -129,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct probe_table t;
 	struct probe_table_cfg cfg;
-	struct model m = { { 0 }, 0 };
+	struct model m = {{0}, 0};
 	size_t i = 1;
 
 	if (size < 1)

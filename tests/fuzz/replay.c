@@ -129,7 +129,7 @@ static int replay_one(const char *path)
 
 static int replay_main(int argc, char **argv)
 {
-	struct replay_list l = { NULL, 0, 0 };
+	struct replay_list l = {NULL, 0, 0};
 	size_t i;
 	int i_arg, failed = 0;
 
@@ -150,7 +150,8 @@ static int replay_main(int argc, char **argv)
 				       l.path[i], WTERMSIG(st));
 			else
 				printf("not ok %zu - %s (exit %d)\n", i + 1,
-				       l.path[i], st > 0 ? WEXITSTATUS(st) : -1);
+				       l.path[i],
+				       st > 0 ? WEXITSTATUS(st) : -1);
 		}
 		free(l.path[i]);
 	}
@@ -169,15 +170,17 @@ int main(int argc, char **argv)
 		return LLVMFuzzerRunDriver(&argc, &argv,
 					   LLVMFuzzerTestOneInput);
 #else
-		fprintf(stderr, "%s: built without --enable-fuzzing "
-				"(configure CC=clang --enable-fuzzing)\n",
+		fprintf(stderr,
+			"%s: built without --enable-fuzzing "
+			"(configure CC=clang --enable-fuzzing)\n",
 			argv[0]);
 		return 2;
 #endif
 	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s FILE|DIR... | --fuzz [libFuzzer "
-				"options] [CORPUS...]\n",
+		fprintf(stderr,
+			"usage: %s FILE|DIR... | --fuzz [libFuzzer "
+			"options] [CORPUS...]\n",
 			argv[0]);
 		return 2;
 	}

@@ -115,6 +115,33 @@ def crafted():
     return out
 
 
+def build_seeds():
+    """fuzz_build.c inputs: 48 bytes of probe fields, then the payload."""
+    out = {}
+    for proto, pname in ((0, "icmp"), (1, "udp"), (2, "tcp")):
+        for v6 in (0, 1):
+            for force in (0, 1):
+                flags = v6 | (proto << 1) | 8 | 16 | 32 | 64 | 128
+                src = (b"\x20\x01\0\x02" + b"\0" * 11 + b"\1") if v6 else \
+                    (b"\xc6\x12\0\x01" + b"\0" * 12)
+                dst = (b"\x20\x01\0\x02" + b"\0" * 11 + b"\2") if v6 else \
+                    (b"\xc6\x12\x09\x09" + b"\0" * 12)
+                hdr = bytearray(48)
+                hdr[0] = flags
+                hdr[1:17], hdr[17:33] = src, dst
+                hdr[33], hdr[34] = 5, 0
+                hdr[35:39] = struct.pack("!I", 0x12345)
+                hdr[39:43] = struct.pack("!HH", 33434, 40001)
+                hdr[43] = 2
+                hdr[44:46] = struct.pack("!H", 1460)
+                hdr[46], hdr[47] = 200, force | 4
+                hdr = bytes(hdr)
+                assert len(hdr) == 48
+                out["%s%s%s" % (pname, "6" if v6 else "4",
+                                "-paris" if force else "")] = hdr + b"payload!"
+    return out
+
+
 def main():
     pdir = os.path.join(HERE, "corpus", "packet")
     rdir = os.path.join(HERE, "corpus", "probe")
@@ -139,6 +166,11 @@ def main():
             cfg = b"\x02"  # UDP keyed by checksum, as Paris traceroute
             with open(os.path.join(rdir, base), "wb") as f:
                 f.write(cfg + ops + b"E\x06")
+    bdir = os.path.join(HERE, "corpus", "build")
+    os.makedirs(bdir, exist_ok=True)
+    for name, seed in build_seeds().items():
+        with open(os.path.join(bdir, name), "wb") as f:
+            f.write(seed)
     for name, pkt in crafted().items():
         with open(os.path.join(pdir, "crafted-" + name), "wb") as f:
             f.write(pkt)

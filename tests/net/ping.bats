@@ -212,3 +212,16 @@ EOF2
 	[[ ${lines[1]} =~ ^"64 bytes from $TOPO_SERVER4: icmp_seq=1 ttl=63 time="[0-9.]+" ms (BAD CHECKSUM!)"$ ]]
 	[[ $output == *"2 packets transmitted, 0 received, +2 corrupted, 100% packet loss"* ]]
 }
+
+@test "-O reports each unanswered probe as the next leaves; -w ends a run to a silent host with exit 1" {
+	topo_up --silent 1 1
+	run ping_c -n -O -c 3 -i 0.2 -W 1 198.18.1.77
+	[ "$status" -eq 1 ]
+	[ "${lines[1]}" = "no answer yet for icmp_seq=1" ]
+	[ "${lines[2]}" = "no answer yet for icmp_seq=2" ]
+	[[ $output == *"3 packets transmitted, 0 received, 100% packet loss"* ]]
+	run ping_c -n -q -w 1 -i 0.2 198.18.1.77
+	[ "$status" -eq 1 ]
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted, 0 received.*/\1/p' <<<"$output")
+	[ "$sent" -ge 4 ] && [ "$sent" -le 6 ]
+}

@@ -8,6 +8,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <sys/resource.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@
 static void table(struct probe_table *t, size_t cap, bool ignore_id,
 		  enum probe_udp_key k)
 {
-	struct probe_table_cfg c = { cap, ignore_id, k };
+	struct probe_table_cfg c = {cap, ignore_id, k};
 
 	if (probe_table_init(t, &c) != 0)
 		abort();
@@ -43,7 +44,7 @@ UNIT_TEST(test_table_basics)
 {
 	struct probe_table t;
 	struct probe p = icmp_probe("198.18.0.2", 7, 1), *a, *b, *c;
-	struct probe_table_cfg bad = { 0, false, PROBE_UDP_PORTS };
+	struct probe_table_cfg bad = {0, false, PROBE_UDP_PORTS};
 
 	CHECK_EQ(probe_table_init(&t, &bad), -1);
 	CHECK_EQ(errno, EINVAL);
@@ -115,13 +116,74 @@ UNIT_TEST(test_table_random_model)
 			errors++;
 	}
 	for (i = 0; i < KEYS; i++) {
-		struct probe p = icmp_probe("2001:2::7", (uint16_t)(i % 3),
-					    (uint16_t)i);
+		struct probe p =
+			icmp_probe("2001:2::7", (uint16_t)(i % 3), (uint16_t)i);
 
 		if ((probe_find(&t, &p.f) != NULL) != in[i])
 			errors++;
 	}
 	CHECK_EQ(errors, 0);
+	probe_table_free(&t);
+}
+
+static long max_rss_kb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/* A million probes through a 64-slot table: echo replies built and
+ * parsed, each matched and removed, the late ones expired; the process
+ * does not grow (DESIGN.md: no per-probe allocation kept). */
+UNIT_TEST(test_million_probes_constant_memory)
+{
+	struct probe_table t;
+	long before;
+	uint32_t i, matched = 0;
+	size_t expired = 0;
+
+	table(&t, 64, false, PROBE_UDP_PORTS);
+	before = max_rss_kb();
+	for (i = 0; i < 1000000; i++) {
+		struct probe p = icmp_probe("198.18.0.2", 77, (uint16_t)i);
+		struct pkt_layer l;
+		struct pkt_parsed pp;
+		struct probe_match m;
+		uint8_t buf[64];
+		int n;
+
+		p.tx_mono_ns = i;
+		if (!probe_add(&t, &p)) {
+			/* 16-bit seq wrapped onto a probe still in flight */
+			expired +=
+				probe_expire(&t, (int64_t)i - 32, NULL, NULL);
+			if (!probe_add(&t, &p))
+				continue;
+		}
+		if (i % 10 == 9)
+			continue; /* lost: left for probe_expire */
+		memset(&l, 0, sizeof(l));
+		l.ip.version = 4;
+		pkt_addr_pton("198.18.0.2", &l.ip.src);
+		pkt_addr_pton("198.18.0.1", &l.ip.dst);
+		l.l4 = PKT_L4_ICMP;
+		l.icmp.id = 77, l.icmp.seq = (uint16_t)i;
+		n = pkt_build(&l, NULL, 0, buf, sizeof(buf), NULL);
+		if (n > 0 && pkt_parse(buf, (size_t)n, &pp) == 0 &&
+		    probe_match(&t, &pp, NULL, &m)) {
+			matched++;
+			probe_remove(&t, m.probe);
+		}
+		if (probe_count(&t) >= 60)
+			expired +=
+				probe_expire(&t, (int64_t)i - 32, NULL, NULL);
+	}
+	CHECK_EQ(matched, 900000);
+	CHECK(expired + probe_count(&t) >= 99000);
+	CHECK(probe_count(&t) <= 64);
+	CHECK(max_rss_kb() - before < 1024);
 	probe_table_free(&t);
 }
 
@@ -242,10 +304,14 @@ static struct probe probe_of(const struct pkt_layer *l)
 static bool is_probe(const struct pkt_layer *l)
 {
 	switch (l->l4) {
-	case PKT_L4_ICMP: return l->icmp.type == (l->icmp.v6 ? 128 : 8);
-	case PKT_L4_UDP: return true;
-	case PKT_L4_TCP: return l->tcp.flags == PKT_TCP_SYN;
-	default: return false;
+	case PKT_L4_ICMP:
+		return l->icmp.type == (l->icmp.v6 ? 128 : 8);
+	case PKT_L4_UDP:
+		return true;
+	case PKT_L4_TCP:
+		return l->tcp.flags == PKT_TCP_SYN;
+	default:
+		return false;
 	}
 }
 
@@ -307,6 +373,59 @@ UNIT_TEST(test_match_captured)
 	       PROBE_REPLY_PORT_UNREACH, 2);
 	replay(u, "traceroute6", PROBE_REPLY_PORT_UNREACH,
 	       PROBE_REPLY_PORT_UNREACH, 2);
+}
+
+/*
+ * traceroute (UDP, -I, -T; v4 and v6) through two routers, one probe at a
+ * time: each answer matches the probe it answers, with the kind a trace
+ * needs (time exceeded from r1 and r2, then the server's answer) and the
+ * TTL the probe was sent with.
+ */
+UNIT_TEST(test_match_trace_chain)
+{
+	struct probe_table t;
+	struct capture c;
+	size_t i, kinds[PROBE_REPLY_OTHER_ERROR + 1] = {0};
+
+	if (load("trace_chain", &c)) {
+		CHECK(!"fixture missing");
+		return;
+	}
+	table(&t, 64, false, PROBE_UDP_PORTS);
+	for (i = 0; i < c.n; i++) {
+		const struct pkt_layer *o = &c.p[i].outer;
+		struct probe_match m;
+
+		if (is_probe(o)) {
+			struct probe p = probe_of(o);
+
+			CHECK(probe_add(&t, &p) != NULL);
+			continue;
+		}
+		/* the kernel's own MLD reports answer nothing */
+		if (o->l4 == PKT_L4_ICMP && o->icmp.v6 && o->icmp.type >= 130)
+			continue;
+		CHECK(probe_match(&t, &c.p[i], NULL, &m));
+		if (!m.probe)
+			continue;
+		kinds[m.kind]++;
+		if (m.kind == PROBE_REPLY_TTL_EXCEEDED) {
+			/* r1 answers TTL 1, r2 TTL 2; one hop left in the
+			 * quotation when it expired */
+			CHECK(m.probe->ttl == 1 || m.probe->ttl == 2);
+			CHECK_EQ(m.quoted_ttl, 1);
+		} else {
+			CHECK_EQ(m.probe->ttl, 3);
+		}
+		probe_remove(&t, m.probe);
+	}
+	CHECK_EQ(kinds[PROBE_REPLY_TTL_EXCEEDED], 12);
+	CHECK_EQ(kinds[PROBE_REPLY_PORT_UNREACH], 2);
+	CHECK_EQ(kinds[PROBE_REPLY_ECHO], 2);
+	CHECK_EQ(kinds[PROBE_REPLY_TCP_RST], 2);
+	CHECK_EQ(probe_count(&t), 0);
+	unload(&c);
+	probe_table_free(&t);
 }
 
 /* ------------------------------------------------------------ crafted */
@@ -384,7 +503,8 @@ UNIT_TEST(test_match_paris_udp)
 
 		table(&t, 8, false, PROBE_UDP_CSUM);
 		for (k = 1; k <= 3; k++) {
-			struct pkt_probe pr = udp_probe(v, (uint16_t)(0x1000 * k));
+			struct pkt_probe pr =
+				udp_probe(v, (uint16_t)(0x1000 * k));
 			struct probe p = recorded(&pr);
 
 			p.seq = k;
@@ -392,7 +512,8 @@ UNIT_TEST(test_match_paris_udp)
 			CHECK(mine[k - 1] != NULL);
 		}
 		for (k = 3; k >= 1; k--) {
-			struct pkt_probe pr = udp_probe(v, (uint16_t)(0x1000 * k));
+			struct pkt_probe pr =
+				udp_probe(v, (uint16_t)(0x1000 * k));
 			struct pkt_parsed p;
 			struct probe_match m;
 			uint8_t buf[512];
@@ -584,15 +705,15 @@ UNIT_TEST(test_match_icmp_errors)
 		uint8_t type, code;
 		enum probe_reply kind;
 	} c[] = {
-		{ false, 11, 0, PROBE_REPLY_TTL_EXCEEDED },
-		{ false, 11, 1, PROBE_REPLY_OTHER_ERROR },
-		{ false, 3, 1, PROBE_REPLY_UNREACH },
-		{ false, 3, 4, PROBE_REPLY_TOO_BIG },
-		{ false, 12, 0, PROBE_REPLY_PARAM },
-		{ true, 3, 0, PROBE_REPLY_TTL_EXCEEDED },
-		{ true, 1, 3, PROBE_REPLY_UNREACH },
-		{ true, 2, 0, PROBE_REPLY_TOO_BIG },
-		{ true, 4, 0, PROBE_REPLY_PARAM },
+		{false, 11, 0, PROBE_REPLY_TTL_EXCEEDED},
+		{false, 11, 1, PROBE_REPLY_OTHER_ERROR},
+		{false, 3, 1, PROBE_REPLY_UNREACH},
+		{false, 3, 4, PROBE_REPLY_TOO_BIG},
+		{false, 12, 0, PROBE_REPLY_PARAM},
+		{true, 3, 0, PROBE_REPLY_TTL_EXCEEDED},
+		{true, 1, 3, PROBE_REPLY_UNREACH},
+		{true, 2, 0, PROBE_REPLY_TOO_BIG},
+		{true, 4, 0, PROBE_REPLY_PARAM},
 	};
 	size_t i;
 
@@ -624,7 +745,9 @@ UNIT_TEST(test_match_icmp_errors)
 }
 
 UNIT_MAIN(UNIT_CASE(test_table_basics), UNIT_CASE(test_table_random_model),
-	  UNIT_CASE(test_expire), UNIT_CASE(test_match_captured),
+	  UNIT_CASE(test_expire),
+	  UNIT_CASE(test_million_probes_constant_memory),
+	  UNIT_CASE(test_match_captured), UNIT_CASE(test_match_trace_chain),
 	  UNIT_CASE(test_match_paris_udp), UNIT_CASE(test_match_forged),
 	  UNIT_CASE(test_match_tcp), UNIT_CASE(test_match_dgram_echo),
 	  UNIT_CASE(test_match_icmp_errors))
