@@ -18,6 +18,10 @@ setup() {
 	"$BUILDDIR/tests/helpers/gen_fixture" fish >"$FX/echolot.fish"
 	[ -f /usr/share/bash-completion/bash_completion ] ||
 		{ echo "bash-completion is not installed (.ci/setup)"; return 1; }
+	for tool in tmux zsh fish; do
+		command -v "$tool" >/dev/null ||
+			{ echo "$tool is not installed (.ci/setup)"; return 1; }
+	done
 }
 
 teardown() {
