@@ -243,8 +243,13 @@ static size_t compl_hosts_line(const char *line, size_t len, const char *prefix,
 		start = i;
 		while (i < len && !compl_is_space(line[i]) && line[i] != '#')
 			i++;
-		if (i - start >= sizeof(field))
-			continue; /* no host name is that long */
+		/* No host name is that long or holds a NUL: skip it (the
+		 * field still counts, so the address stays the first). */
+		if (i - start >= sizeof(field) ||
+		    memchr(line + start, '\0', i - start)) {
+			nfields++;
+			continue;
+		}
 		if (nfields++ == 0) {
 			first_start = start;
 			first_len = i - start;
@@ -254,7 +259,7 @@ static size_t compl_hosts_line(const char *line, size_t len, const char *prefix,
 		field[i - start] = '\0';
 		n += compl_offer(field, prefix, add, ctx);
 	}
-	if (nfields >= 2 && first_len < sizeof(field)) {
+	if (nfields >= 2 && first_len > 0) {
 		memcpy(field, line + first_start, first_len);
 		field[first_len] = '\0';
 		n += compl_offer(field, prefix, add, ctx);

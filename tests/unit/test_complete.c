@@ -170,6 +170,10 @@ UNIT_TEST(test_hosts_file)
 	memset(&g, 0, sizeof(g));
 	compl_hosts_parse(hosts, 28, "", t_add, &g);
 	CHECK_STR(g.all, "loc 127.0.0.1");
+	/* A field holding a NUL is no name; the address stays the first. */
+	memset(&g, 0, sizeof(g));
+	compl_hosts_parse("10.0.0.1 a\0b good\n", 18, "", t_add, &g);
+	CHECK_STR(g.all, "good 10.0.0.1");
 }
 
 UNIT_TEST(test_hosts_in_history)
