@@ -58,6 +58,17 @@ const struct opts_cmd cmd_shell_opts = {
 /* The words the shell understands besides the subcommands. */
 static const char *const shell_builtins[] = {"help", "history", "exit", NULL};
 
+/* What `help` says about them: usage and one line, in that order. */
+static const char *const shell_builtin_help[][2] = {
+	{"help", "this list"},
+	{"help COMMAND", "the options of COMMAND"},
+	{"history", "the lines typed so far"},
+	{"exit [STATUS]", "leave the shell (Ctrl-D does too)"},
+};
+
+#define SHELL_NBUILTIN_HELP                                                    \
+	(sizeof(shell_builtin_help) / sizeof(shell_builtin_help[0]))
+
 struct shell {
 	int status;	     /* exit status of the last command */
 	bool interactive;    /* a terminal: readline, prompt, history */
@@ -188,36 +199,63 @@ static void shell_history_print(void)
 
 /* ---------------------------------------------------------- running */
 
-static void shell_help(const char *name)
+static bool shell_is_builtin(const char *name)
+{
+	size_t i;
+
+	for (i = 0; shell_builtins[i]; i++)
+		if (strcmp(shell_builtins[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* "help exit": the builtin's lines of the list. */
+static void shell_help_builtin(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < SHELL_NBUILTIN_HELP; i++) {
+		const char *u = shell_builtin_help[i][0];
+
+		if (strncmp(u, name, len) == 0 && (!u[len] || u[len] == ' '))
+			printf("  %-14s %s\n", u, shell_builtin_help[i][1]);
+	}
+}
+
+/* help [NAME]; returns the status. */
+static int shell_help(const char *name)
 {
 	const struct cmd_entry *c;
 	char prog[64];
+	size_t i;
 
-	if (name) {
+	if (name && shell_is_builtin(name)) {
+		shell_help_builtin(name);
+	} else if (name) {
 		c = cmd_lookup(name);
 		if (!c) {
 			fprintf(stderr,
-				"echolot shell: help: no command "
-				"'%s'\n",
-				name);
-			return;
+				"echolot shell: help: no command '%s'\n", name);
+			return 2;
 		}
 		cmd_progname(c->opts, c->name, prog, sizeof(prog));
 		opts_print_help(c->opts, prog, stdout);
-		return;
+	} else {
+		printf("Commands (the same as 'echolot COMMAND ...'):\n");
+		for (c = cmd_table; c->name; c++)
+			if (strcmp(c->name, "shell") != 0)
+				printf("  %-14s %s\n", c->name,
+				       c->opts->summary);
+		printf("\nShell:\n");
+		for (i = 0; i < SHELL_NBUILTIN_HELP; i++)
+			printf("  %-14s %s\n", shell_builtin_help[i][0],
+			       shell_builtin_help[i][1]);
+		printf("\nTab completes commands, options, their values and "
+		       "hosts.\nCtrl-C stops the running command; Ctrl-D "
+		       "leaves.\n");
 	}
-	printf("Commands (the same as 'echolot COMMAND ...'):\n");
-	for (c = cmd_table; c->name; c++)
-		if (strcmp(c->name, "shell") != 0)
-			printf("  %-14s %s\n", c->name, c->opts->summary);
-	printf("\nShell:\n"
-	       "  %-14s %s\n  %-14s %s\n  %-14s %s\n  %-14s %s\n\n"
-	       "Tab completes commands, options, their values and hosts.\n"
-	       "Ctrl-C stops the running command; Ctrl-D leaves.\n",
-	       "help", "this list", "help COMMAND", "the options of COMMAND",
-	       "history", "the lines typed so far", "exit [STATUS]",
-	       "leave the shell (Ctrl-D does too)");
 	fflush(stdout);
+	return 0;
 }
 
 /* The child: default signal dispositions, then the command exactly as
@@ -325,8 +363,7 @@ static int shell_dispatch(struct shell *sh, int argc, char **argv)
 	if (strcmp(argv[0], "exit") == 0)
 		return shell_exit(sh, argc, argv);
 	if (strcmp(argv[0], "help") == 0) {
-		shell_help(argc > 1 ? argv[1] : NULL);
-		return argc > 1 && !cmd_lookup(argv[1]) ? 2 : 0;
+		return shell_help(argc > 1 ? argv[1] : NULL);
 	}
 	if (strcmp(argv[0], "history") == 0) {
 		shell_history_print();

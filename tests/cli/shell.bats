@@ -290,6 +290,22 @@ child_pid() {
 	[[ "${lines[0]}" == "Usage: echolot shell [options]" ]]
 	run "$ECHOLOT" shell -c 'exit 9'
 	[ "$status" -eq 9 ]
+	# help lists every subcommand of the table (but itself) and the builtins
+	run "$ECHOLOT" shell -c help
+	[ "$status" -eq 0 ]
+	while read -r sub; do
+		[ "$sub" = shell ] && continue
+		grep -Eq "^  $sub +[A-Za-z]" <<<"$output"
+	done < <("$ECHOLOT" --help | awk '/^Subcommands:/ {on=1; next} on && /^  [a-z]/ {print $1}')
+	for b in help history 'exit \[STATUS\]'; do
+		grep -Eq "^  $b +[a-z]" <<<"$output"
+	done
+	run "$ECHOLOT" shell -c 'help exit'
+	[ "$status" -eq 0 ]
+	[[ "$output" == "  exit [STATUS]  leave the shell"* ]]
+	run "$ECHOLOT" shell -c 'help nope'
+	[ "$status" -eq 2 ]
+	[ "$output" = "echolot shell: help: no command 'nope'" ]
 	run "$ECHOLOT" shell stray
 	[ "$status" -eq 2 ]
 	[ "$output" = "echolot shell: unexpected argument 'stray'" ]
