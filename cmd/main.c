@@ -15,7 +15,6 @@
 
 #include "commands.h"
 #include "gen.h"
-#include "priv.h"
 
 #define MAIN_PREFIX "echolot-"
 
