@@ -349,3 +349,21 @@ for h in d["hops"]:
     assert all(p["addr"] == h["probes"][0]["addr"] for p in answered)
 ' "$TOPO_R1_4 $TOPO_R2_4 $TOPO_SERVER4" <<<"$output"
 }
+
+@test "-s and -I: probes leave from the given address through the given interface" {
+	topo_up 2
+	topo_exec client ip addr add 198.18.0.9/24 dev toserver
+	topo_capture_start client toserver "$BATS_TEST_TMPDIR/src.pcap" udp
+	trace -n -q 1 -s 198.18.0.9 -I toserver "$TOPO_SERVER4"
+	topo_capture_stop
+	[ "$status" -eq 0 ]
+	diff <(hop_addrs) <(chain_addrs 2 4)
+	run tcpdump -n -r "$BATS_TEST_TMPDIR/src.pcap"
+	echo "$output"
+	[[ $output == *"IP 198.18.0.9."*" > $TOPO_SERVER4.33434: UDP"* ]]
+	[[ $output != *"IP 198.18.0.1."* ]]
+	# an interface that does not lead there: nothing answers, exit 1
+	trace -n -q 1 -m 2 -w 0.2 -I lo "$TOPO_SERVER4"
+	[ "$status" -eq 1 ]
+	[ "${lines[1]}" = " 1  *" ]
+}
