@@ -367,3 +367,37 @@ for h in d["hops"]:
 	[ "$status" -eq 1 ]
 	[ "${lines[1]}" = " 1  *" ]
 }
+
+@test "on the wire: flow-stable probes share ports (UDP, TCP) or the checksum (ICMP); --vary-flow does not" {
+	topo_up 2
+	pcap=$BATS_TEST_TMPDIR/flow.pcap
+	flows() { tcpdump -n -r "$pcap" 2>/dev/null | grep "$1" | awk '{ print $3, $5 }' | sort -u | wc -l; }
+	topo_capture_start client toserver "$pcap" "udp or tcp dst port 80"
+	trace -n "$TOPO_SERVER4"
+	trace -n --tcp "$TOPO_SERVER4"
+	topo_capture_stop
+	[ "$(flows UDP)" -eq 1 ]
+	[ "$(flows 'Flags \[S\]')" -eq 1 ]
+	# the probes differ in the IPv4 id (at least 9 probes each)
+	[ "$(tcpdump -nv -r "$pcap" 2>/dev/null | grep -o 'id [0-9]*' | sort -u | wc -l)" -ge 18 ]
+	topo_capture_start client toserver "$pcap" "udp or tcp dst port 80"
+	trace -n --vary-flow "$TOPO_SERVER4"
+	trace -n --vary-flow --tcp "$TOPO_SERVER4"
+	topo_capture_stop
+	# (probes beyond the destination, out before it answered, count too)
+	[ "$(flows UDP)" -ge 9 ]
+	[ "$(flows 'Flags \[S\]')" -ge 9 ]
+	# ICMP: same id and checksum for every request, seq differs
+	topo_capture_start client toserver "$pcap" "icmp[icmptype] == icmp-echo"
+	trace -n --icmp "$TOPO_SERVER4"
+	topo_capture_stop
+	sums=$(tcpdump -nx -r "$pcap" 2>/dev/null | awk '/0x0010:/ { print $5 }' | sort -u | wc -l)
+	seqs=$(tcpdump -n -r "$pcap" 2>/dev/null | grep -o 'seq [0-9]*' | sort -u | wc -l)
+	[ "$sums" -eq 1 ]
+	[ "$seqs" -ge 9 ]
+	topo_capture_start client toserver "$pcap" "icmp[icmptype] == icmp-echo"
+	trace -n --icmp --vary-flow "$TOPO_SERVER4"
+	topo_capture_stop
+	sums=$(tcpdump -nx -r "$pcap" 2>/dev/null | awk '/0x0010:/ { print $5 }' | sort -u | wc -l)
+	[ "$sums" -ge 9 ]
+}
