@@ -401,3 +401,17 @@ for h in d["hops"]:
 	sums=$(tcpdump -nx -r "$pcap" 2>/dev/null | awk '/0x0010:/ { print $5 }' | sort -u | wc -l)
 	[ "$sums" -ge 9 ]
 }
+
+@test "names: 'name (addr)' from the client's hosts file, 'addr (addr)' without one" {
+	topo_up 2
+	# ip netns exec binds /etc/netns/NS/hosts over /etc/hosts
+	hostsdir=/etc/netns/$(topo_ns client)
+	mkdir -p "$hostsdir"
+	printf '%s r1.trace.test\n%s server.trace.test\n' "$TOPO_R1_4" "$TOPO_SERVER4" >"$hostsdir/hosts"
+	trace "$TOPO_SERVER4"
+	rm -rf "$hostsdir"
+	[ "$status" -eq 0 ]
+	[[ ${lines[1]} =~ ^\ 1\ \ r1\.trace\.test\ \($TOPO_R1_4\)(\ \ [0-9.]+\ ms){3}$ ]]
+	[[ ${lines[2]} =~ ^\ 2\ \ $TOPO_R2_4\ \($TOPO_R2_4\)(\ \ [0-9.]+\ ms){3}$ ]]
+	[[ ${lines[3]} =~ ^\ 3\ \ server\.trace\.test\ \($TOPO_SERVER4\)(\ \ [0-9.]+\ ms){3}$ ]]
+}
