@@ -402,3 +402,29 @@ EOF
 		grep -qF -- "$(sed 's/-/\\-/g' <<<"$o")" "$man" || { echo "not in the man page: $o"; false; }
 	done <<<"$opts"
 }
+
+@test "--check without privilege: the source-port tests say they were not run" {
+	start_server --listen 127.0.0.1
+	chmod o+rx "$BATS_TEST_TMPDIR"
+	run runuser -u nobody -- "$ECHOLOT" echo --check --json -P "$PORT" \
+		--chargen-port $((PORT + 1)) -W 0.3 127.0.0.1
+	[ "$status" -eq 1 ]
+	[ "$(jq -r '.reflector.from_port_19.answered' <<<"$output")" = null ]
+	jq -r '.reflector.from_port_53.note' <<<"$output" |
+		grep -q '^not tested: cannot bind port 53 (needs root or CAP_NET_BIND_SERVICE)$'
+	# the tests that need no privilege still ran
+	[ "$(jq -r '.reflector.zero_length.answered' <<<"$output")" = false ]
+}
+
+@test "the server started by an ordinary user stays that user; port 7 needs privilege" {
+	run runuser -u nobody -- "$ECHOLOT" echo --serve --listen 127.0.0.1:7
+	[ "$status" -eq 2 ]
+	[ "$output" = "echolot echo: cannot listen on 127.0.0.1:7 (tcp): Permission denied" ]
+	runuser -u nobody -- "$ECHOLOT" echo --serve -P "$PORT" --listen 127.0.0.1 \
+		>"$OUT" 2>"$LOG" 3>&- &
+	SRV=$!
+	for _ in $(seq 100); do grep -q serving "$LOG" && break; sleep 0.05; done
+	grep -q 'as uid 65534' "$LOG"
+	run "$ECHOLOT" echo -q -P "$PORT" -c 1 127.0.0.1
+	[ "$status" -eq 0 ]
+}
