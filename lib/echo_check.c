@@ -25,11 +25,16 @@
 const char *echo_state_name(enum echo_state s)
 {
 	switch (s) {
-	case ECHO_ST_OPEN: return "open";
-	case ECHO_ST_CLOSED: return "closed";
-	case ECHO_ST_FILTERED: return "filtered";
-	case ECHO_ST_OPEN_FILTERED: return "open|filtered";
-	case ECHO_ST_ERROR: return "error";
+	case ECHO_ST_OPEN:
+		return "open";
+	case ECHO_ST_CLOSED:
+		return "closed";
+	case ECHO_ST_FILTERED:
+		return "filtered";
+	case ECHO_ST_OPEN_FILTERED:
+		return "open|filtered";
+	case ECHO_ST_ERROR:
+		return "error";
 	}
 	return "?";
 }
@@ -37,10 +42,14 @@ const char *echo_state_name(enum echo_state s)
 const char *echo_risk_name(enum echo_risk r)
 {
 	switch (r) {
-	case ECHO_RISK_NONE: return "none";
-	case ECHO_RISK_LOW: return "low";
-	case ECHO_RISK_MEDIUM: return "medium";
-	case ECHO_RISK_HIGH: return "high";
+	case ECHO_RISK_NONE:
+		return "none";
+	case ECHO_RISK_LOW:
+		return "low";
+	case ECHO_RISK_MEDIUM:
+		return "medium";
+	case ECHO_RISK_HIGH:
+		return "high";
 	}
 	return "?";
 }
@@ -48,7 +57,7 @@ const char *echo_risk_name(enum echo_risk r)
 /* Waits for events on fd for at most ms; the poll revents or 0. */
 static int echo_wait(int fd, short events, int ms)
 {
-	struct pollfd p = { .fd = fd, .events = events };
+	struct pollfd p = {.fd = fd, .events = events};
 	int64_t end = loop_now_ns() + (int64_t)ms * 1000000;
 
 	for (;;) {
@@ -97,8 +106,8 @@ static void echo_tcp_read_answer(struct echo_port_result *r, int fd,
 		if (w > 0)
 			r->bytes_sent = (uint64_t)w;
 	}
-	while (r->bytes_back < (r->svc == ECHO_SVC_ECHO ? r->bytes_sent
-							: ECHO_CHARGEN_CAP)) {
+	while (r->bytes_back <
+	       (r->svc == ECHO_SVC_ECHO ? r->bytes_sent : ECHO_CHARGEN_CAP)) {
 		ssize_t n;
 
 		if (!(echo_wait(fd, POLLIN, ms) & (POLLIN | POLLHUP | POLLERR)))
@@ -124,8 +133,8 @@ static void echo_probe_tcp(const struct echo_check_cfg *cfg,
 			   const struct sock_addr *dst,
 			   struct echo_port_result *r)
 {
-	int fd = socket(sock_family(dst), SOCK_STREAM | SOCK_NONBLOCK |
-						  SOCK_CLOEXEC, 0);
+	int fd = socket(sock_family(dst),
+			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int err = 0;
 	socklen_t len = sizeof(err);
 
@@ -238,9 +247,11 @@ static int echo_udp_socket(const struct sock_addr *dst, uint16_t src_port,
 static enum echo_state echo_udp_icmp(int fd, char *ev, size_t evlen)
 {
 	uint8_t ctl[512], dummy[64];
-	struct iovec iov = { dummy, sizeof(dummy) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct iovec iov = {dummy, sizeof(dummy)};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = ctl,
+			   .msg_controllen = sizeof(ctl)};
 	struct cmsghdr *cm;
 
 	if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
@@ -312,7 +323,7 @@ static void echo_probe_udp(const struct echo_check_cfg *cfg,
 			   const struct sock_addr *dst,
 			   struct echo_port_result *r)
 {
-	static const uint8_t one_byte[1] = { '\n' };
+	static const uint8_t one_byte[1] = {'\n'};
 	uint8_t back[65536];
 	const uint8_t *msg = (const uint8_t *)ECHO_PROBE;
 	size_t len = sizeof(ECHO_PROBE) - 1;
@@ -351,8 +362,9 @@ static void echo_probe_udp(const struct echo_check_cfg *cfg,
 			r->rtt_ns = loop_now_ns() - t0;
 			r->bytes_back = (uint64_t)n;
 			echo_keep_sample(r, back,
-					 (size_t)n < sizeof(back) ? (size_t)n
-								  : sizeof(back));
+					 (size_t)n < sizeof(back)
+						 ? (size_t)n
+						 : sizeof(back));
 			snprintf(r->evidence, sizeof(r->evidence),
 				 "%zd bytes back for %zu sent", n, len);
 			break;
@@ -385,8 +397,8 @@ static void echo_refl_one(const struct sock_addr *dst, uint16_t src_port,
 	n = echo_udp_exchange(fd, msg, len, back, sizeof(back), ms, &st, ev,
 			      sizeof(ev));
 	if (n == -1)
-		n = echo_udp_exchange(fd, msg, len, back, sizeof(back), ms,
-				      &st, ev, sizeof(ev));
+		n = echo_udp_exchange(fd, msg, len, back, sizeof(back), ms, &st,
+				      ev, sizeof(ev));
 	close(fd);
 	if (n == -2) {
 		t->answered = 0;
@@ -443,16 +455,15 @@ static void echo_refl_rate(const struct echo_check_cfg *cfg,
 	}
 	close(fd);
 	rf->rate_secs = cfg->rate_window;
-	rf->replies_per_s = rf->rate_secs > 0
-				    ? (double)rf->rate_back / rf->rate_secs
-				    : 0;
+	rf->replies_per_s =
+		rf->rate_secs > 0 ? (double)rf->rate_back / rf->rate_secs : 0;
 }
 
 static void echo_reflector_tests(const struct echo_check_cfg *cfg,
 				 const struct sock_addr *dst,
 				 struct echo_reflector *rf)
 {
-	static const uint16_t ports[ECHO_REFL_PORTS] = { 19, 53, 123 };
+	static const uint16_t ports[ECHO_REFL_PORTS] = {19, 53, 123};
 	int ms = echo_ms_of(cfg->timeout);
 	size_t sent = 0, back = 0;
 	int i;
@@ -464,8 +475,7 @@ static void echo_reflector_tests(const struct echo_check_cfg *cfg,
 	}
 	echo_refl_one(dst, 0, 0, ms, &rf->empty);
 	echo_refl_one(dst, 0, ECHO_BIG_DATAGRAM, ms, &rf->big);
-	rf->truncates = rf->big.answered == 1 &&
-			rf->big.back < rf->big.sent;
+	rf->truncates = rf->big.answered == 1 && rf->big.back < rf->big.sent;
 	for (i = 0; i < ECHO_REFL_PORTS; i++) {
 		sent += rf->from_port[i].sent;
 		back += rf->from_port[i].back;
@@ -562,8 +572,8 @@ int echo_check_host(const struct echo_check_cfg *cfg, const char *host,
 		if (i == 1 && r->state == ECHO_ST_OPEN)
 			echo_reflector_tests(cfg, &a, &rep->refl);
 		if (i == 3 && r->state == ECHO_ST_OPEN && r->bytes_sent)
-			rep->chargen_ratio = (double)r->bytes_back /
-					     (double)r->bytes_sent;
+			rep->chargen_ratio =
+				(double)r->bytes_back / (double)r->bytes_sent;
 	}
 	echo_check_judge(rep);
 	return 0;
