@@ -11,6 +11,7 @@
 #include <netinet/ip_icmp.h>
 #include <netinet/icmp6.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -488,60 +489,79 @@ static void echo_reflector_tests(const struct echo_check_cfg *cfg,
 
 /* --- verdict --- */
 
-void echo_check_judge(struct echo_host_report *rep)
+/* Adds one finding to the reason (most severe first, "; " between) and
+ * raises the risk to at least r. */
+static void echo_judge_add(struct echo_host_report *rep, enum echo_risk r,
+			   const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void echo_judge_add(struct echo_host_report *rep, enum echo_risk r,
+			   const char *fmt, ...)
 {
-	const struct echo_port_result *tcp7 = &rep->port[0],
-				      *udp7 = &rep->port[1],
-				      *tcp19 = &rep->port[2],
-				      *udp19 = &rep->port[3];
+	size_t used = strlen(rep->reason);
+	va_list ap;
+
+	if (used && used + 2 < sizeof(rep->reason)) {
+		memcpy(rep->reason + used, "; ", 3);
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(rep->reason + used, sizeof(rep->reason) - used, fmt, ap);
+	va_end(ap);
+	if (r > rep->risk)
+		rep->risk = r;
+}
+
+static void echo_judge_udp_echo(struct echo_host_report *rep)
+{
 	const struct echo_reflector *rf = &rep->refl;
 	bool svc_port = false;
 	size_t i;
 
-	for (i = 0; i < 4; i++)
-		if (rep->port[i].state == ECHO_ST_OPEN)
-			rep->exposed = true;
 	for (i = 0; rf->tested && i < ECHO_REFL_PORTS; i++)
 		if (rf->from_port[i].answered == 1)
 			svc_port = true;
+	if (svc_port || rf->empty.answered == 1)
+		echo_judge_add(rep, ECHO_RISK_HIGH,
+			       "UDP echo answers %s: it can be looped against "
+			       "chargen/DNS/NTP and used as a reflector",
+			       svc_port ? "datagrams from service ports"
+					: "zero-length datagrams");
+	else
+		echo_judge_add(rep, ECHO_RISK_MEDIUM,
+			       "UDP echo is open: a reflector for spoofed "
+			       "traffic (%.0f replies/s measured)",
+			       rf->replies_per_s);
+}
+
+void echo_check_judge(struct echo_host_report *rep)
+{
+	size_t i;
+
+	rep->exposed = false;
 	rep->risk = ECHO_RISK_NONE;
-	snprintf(rep->reason, sizeof(rep->reason),
-		 "neither echo nor chargen answers");
-	if (tcp7->state == ECHO_ST_OPEN) {
-		rep->risk = ECHO_RISK_LOW;
-		snprintf(rep->reason, sizeof(rep->reason),
-			 "TCP echo is open (no reflection over TCP, but it "
-			 "is an unneeded service)");
-	}
-	if (tcp19->state == ECHO_ST_OPEN) {
-		rep->risk = ECHO_RISK_MEDIUM;
-		snprintf(rep->reason, sizeof(rep->reason),
-			 "TCP chargen is open: anyone can draw an endless "
-			 "stream from it");
-	}
-	if (udp7->state == ECHO_ST_OPEN) {
-		rep->risk = ECHO_RISK_MEDIUM;
-		snprintf(rep->reason, sizeof(rep->reason),
-			 "UDP echo is open: a reflector for spoofed traffic "
-			 "(%.0f replies/s measured)",
-			 rf->replies_per_s);
-		if (svc_port || rf->empty.answered == 1) {
-			rep->risk = ECHO_RISK_HIGH;
-			snprintf(rep->reason, sizeof(rep->reason),
-				 "UDP echo answers %s: it can be looped "
-				 "against chargen/DNS/NTP and used as a "
-				 "reflector",
-				 svc_port ? "datagrams from service ports"
-					  : "zero-length datagrams");
-		}
-	}
-	if (udp19->state == ECHO_ST_OPEN) {
-		rep->risk = ECHO_RISK_HIGH;
-		snprintf(rep->reason, sizeof(rep->reason),
-			 "UDP chargen is open: an amplifier (%.1fx the bytes "
-			 "sent) that loops with any echo service",
-			 rep->chargen_ratio);
-	}
+	rep->reason[0] = '\0';
+	for (i = 0; i < 4; i++)
+		if (rep->port[i].state == ECHO_ST_OPEN)
+			rep->exposed = true;
+	if (rep->port[3].state == ECHO_ST_OPEN)
+		echo_judge_add(rep, ECHO_RISK_HIGH,
+			       "UDP chargen is open: an amplifier (%.1fx the "
+			       "bytes sent) that loops with any echo service",
+			       rep->chargen_ratio);
+	if (rep->port[1].state == ECHO_ST_OPEN)
+		echo_judge_udp_echo(rep);
+	if (rep->port[2].state == ECHO_ST_OPEN)
+		echo_judge_add(rep, ECHO_RISK_MEDIUM,
+			       "TCP chargen is open: anyone can draw an "
+			       "endless stream from it");
+	if (rep->port[0].state == ECHO_ST_OPEN)
+		echo_judge_add(rep, ECHO_RISK_LOW,
+			       "TCP echo is open (no reflection over TCP, but "
+			       "an unneeded service)");
+	if (!rep->exposed)
+		echo_judge_add(rep, ECHO_RISK_NONE,
+			       "neither echo nor chargen answers");
 }
 
 int echo_check_host(const struct echo_check_cfg *cfg, const char *host,

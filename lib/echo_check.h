@@ -79,8 +79,8 @@ struct echo_host_report {
 	struct echo_reflector refl;	 /* of udp echo, when open */
 	double chargen_ratio;		 /* udp chargen bytes back/sent */
 	enum echo_risk risk;
-	char reason[200];
-	bool exposed; /* something is open */
+	char reason[512]; /* every finding, worst first */
+	bool exposed;	  /* something is open */
 };
 
 struct echo_check_cfg {

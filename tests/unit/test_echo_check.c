@@ -100,6 +100,17 @@ UNIT_TEST(test_udp_chargen)
 	CHECK(r.exposed);
 	CHECK_EQ(r.risk, ECHO_RISK_HIGH);
 	CHECK(strstr(r.reason, "512.0x") != NULL);
+	/* everything open (xinetd): every finding, the worst first */
+	report(&r, ECHO_ST_OPEN, ECHO_ST_OPEN, ECHO_ST_OPEN, ECHO_ST_OPEN);
+	refl_refusing(&r.refl);
+	r.refl.from_port[2].answered = 1;
+	echo_check_judge(&r);
+	CHECK_EQ(r.risk, ECHO_RISK_HIGH);
+	CHECK(strncmp(r.reason, "UDP chargen", 11) == 0);
+	CHECK(strstr(r.reason, "; UDP echo answers datagrams from service") !=
+	      NULL);
+	CHECK(strstr(r.reason, "; TCP chargen") != NULL);
+	CHECK(strstr(r.reason, "; TCP echo") != NULL);
 }
 
 UNIT_TEST(test_names)
