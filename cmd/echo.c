@@ -712,27 +712,6 @@ static int echo_client(struct echo_opts *o)
 
 /* ================================================================= check */
 
-/* Bytes as a C-like string for evidence: printable as is, the rest \xNN. */
-static void echo_print_sample(FILE *f, const uint8_t *b, size_t n)
-{
-	size_t i;
-
-	fputc('"', f);
-	for (i = 0; i < n; i++) {
-		if (b[i] == '"' || b[i] == '\\')
-			fprintf(f, "\\%c", b[i]);
-		else if (b[i] >= 0x20 && b[i] < 0x7f)
-			fputc(b[i], f);
-		else if (b[i] == '\n')
-			fputs("\\n", f);
-		else if (b[i] == '\r')
-			fputs("\\r", f);
-		else
-			fprintf(f, "\\x%02x", b[i]);
-	}
-	fputc('"', f);
-}
-
 static void echo_check_text_refl(const struct echo_reflector *rf)
 {
 	size_t i;
@@ -781,7 +760,11 @@ static void echo_check_text(const struct echo_host_report *rep)
 		       echo_state_name(r->state), r->evidence);
 		if (r->sample_len) {
 			fputs(": ", stdout);
-			echo_print_sample(stdout, r->sample, r->sample_len);
+			char text[4 * sizeof(r->sample) + 3];
+
+			echo_sample_text(r->sample, r->sample_len, text,
+					 sizeof(text));
+			fputs(text, stdout);
 		}
 		putchar('\n');
 	}

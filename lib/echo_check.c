@@ -40,6 +40,55 @@ const char *echo_state_name(enum echo_state s)
 	return "?";
 }
 
+/* One byte as text: itself when printable, else \n \r or \xNN. */
+static size_t echo_sample_byte(uint8_t c, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c == '"' || c == '\\') {
+		out[0] = '\\';
+		out[1] = (char)c;
+		return 2;
+	}
+	if (c >= 0x20 && c < 0x7f) {
+		out[0] = (char)c;
+		return 1;
+	}
+	out[0] = '\\';
+	if (c == '\n' || c == '\r') {
+		out[1] = c == '\n' ? 'n' : 'r';
+		return 2;
+	}
+	out[1] = 'x';
+	out[2] = hex[c >> 4];
+	out[3] = hex[c & 15];
+	return 4;
+}
+
+size_t echo_sample_text(const uint8_t *b, size_t n, char *buf, size_t len)
+{
+	size_t need = 2, used = 0, i;
+	char one[4];
+
+	for (i = 0; i < n; i++)
+		need += echo_sample_byte(b[i], one);
+	if (len < need + 1) {
+		if (len)
+			buf[0] = '\0';
+		return need;
+	}
+	buf[used++] = '"';
+	for (i = 0; i < n; i++) {
+		size_t k = echo_sample_byte(b[i], one);
+
+		memcpy(buf + used, one, k);
+		used += k;
+	}
+	buf[used++] = '"';
+	buf[used] = '\0';
+	return need;
+}
+
 const char *echo_risk_name(enum echo_risk r)
 {
 	switch (r) {

@@ -72,6 +72,14 @@ enum echo_risk {
 
 const char *echo_risk_name(enum echo_risk r); /* "none" ... "high" */
 
+/*
+ * The bytes that came back as evidence text, in double quotes: printable
+ * ASCII as is (quote and backslash escaped), \n, \r, else \xNN.
+ * snprintf-style: returns the length needed (without the NUL); when len is
+ * too small, buf gets "" and nothing else.
+ */
+size_t echo_sample_text(const uint8_t *b, size_t n, char *buf, size_t len);
+
 struct echo_host_report {
 	const char *host;
 	char addr[64];

@@ -121,6 +121,23 @@ UNIT_TEST(test_names)
 	CHECK_STR(echo_risk_name(ECHO_RISK_NONE), "none");
 }
 
-UNIT_MAIN(UNIT_CASE(test_nothing_open), UNIT_CASE(test_tcp_only),
-	  UNIT_CASE(test_udp_echo), UNIT_CASE(test_udp_chargen),
-	  UNIT_CASE(test_names))
+UNIT_TEST(test_sample_text)
+{
+	char buf[64];
+
+	CHECK_EQ(echo_sample_text((const uint8_t *)"ab\"\\\r\n\x01\xff", 8, buf,
+				  sizeof(buf)),
+		 20);
+	CHECK_STR(buf, "\"ab\\\"\\\\\\r\\n\\x01\\xff\"");
+	/* too small: the size needed, and an empty string */
+	CHECK_EQ(echo_sample_text((const uint8_t *)"abc", 3, buf, 5), 5);
+	CHECK_STR(buf, "");
+	CHECK_EQ(echo_sample_text((const uint8_t *)"abc", 3, buf, 6), 5);
+	CHECK_STR(buf, "\"abc\"");
+	CHECK_EQ(echo_sample_text(NULL, 0, buf, 3), 2);
+	CHECK_STR(buf, "\"\"");
+}
+
+UNIT_MAIN(UNIT_CASE(test_sample_text), UNIT_CASE(test_nothing_open),
+	  UNIT_CASE(test_tcp_only), UNIT_CASE(test_udp_echo),
+	  UNIT_CASE(test_udp_chargen), UNIT_CASE(test_names))
