@@ -344,6 +344,7 @@ stop_server() {
 	grep -Eq "^  udp/$PORT +echo +open +15 bytes back for 15 sent" <<<"$output"
 	grep -Eq "^  tcp/$((PORT + 1)) +chargen +closed +TCP reset" <<<"$output"
 	grep -Eq "^  udp/$((PORT + 1)) +chargen +closed +ICMP port unreachable" <<<"$output"
+	echo "$output" # shown when a line below does not match
 	# (another suite on this machine may hold port 19 of loopback: then
 	# the test is reported as not run, which is the truth)
 	grep -Eq '^    from source port 19 +(no answer|not tested: cannot bind port 19 \(Address already in use\))$' <<<"$output"
