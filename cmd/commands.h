@@ -37,6 +37,13 @@ const char *cmd_suggest(const char *name);
 const char *cmd_progname(const struct opts_cmd *oc, const char *argv0,
 			 char *buf, size_t len);
 
+/*
+ * Runs c with argv[0] its name, after dropping every privilege when c
+ * declares CMD_PRIV_NONE or --help is asked for. The dispatcher and the
+ * shell's children both start commands through here.
+ */
+int cmd_run(const struct cmd_entry *c, int argc, char **argv);
+
 #define CMD_CONTINUE (-1)
 
 /*

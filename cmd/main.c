@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "priv.h"
+#include "gen.h"
 
 #define MAIN_PREFIX "echolot-"
 
@@ -48,31 +48,9 @@ static int main_unknown(const char *what, const char *name)
 	return 2;
 }
 
-/* --help anywhere before "--" means no socket will be opened. */
-static int main_wants_help(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			return 0;
-		if (strcmp(argv[i], "--help") == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static int main_run(const struct cmd_entry *c, int argc, char **argv)
 {
-	char err[256];
-
-	if (c->priv == CMD_PRIV_NONE || main_wants_help(argc, argv)) {
-		if (priv_drop(NULL, NULL, err, sizeof(err)) < 0) {
-			fprintf(stderr, "echolot %s: %s\n", c->name, err);
-			return 2;
-		}
-	}
-	return c->run(argc, argv);
+	return cmd_run(c, argc, argv);
 }
 
 static const char *main_basename(const char *path)
@@ -111,6 +89,10 @@ int main(int argc, char **argv)
 		printf("echolot %s\n", PACKAGE_VERSION);
 		return fflush(stdout) == 0 ? 0 : 2;
 	}
+	/* Unlisted on purpose: the build writes completions and man pages
+	 * with it (cmd/gen.h, man/README). */
+	if (strcmp(argv[1], "--generate") == 0)
+		return gen_main(argc - 1, argv + 1);
 	if (argv[1][0] == '-') {
 		fprintf(stderr,
 			"echolot: unknown option '%s' (see 'echolot --help')\n",

@@ -32,6 +32,11 @@ static void opts_errf(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+const struct opts_def *opts_help_option(void)
+{
+	return &opts_help_def;
+}
+
 const char *opts_kind_name(enum opts_kind kind)
 {
 	switch (kind) {

@@ -98,6 +98,10 @@ int opts_print_help(const struct opts_cmd *cmd, const char *prog, FILE *out);
 const char *opts_closest(const char *word, const char *const *cands,
 			 size_t ncands);
 
+/* The -h/--help option every table gets from the parser, for the
+ * documents generated from the tables (completions, man pages). */
+const struct opts_def *opts_help_option(void);
+
 /* Human name of a kind ("integer", "duration", ...), for docs and errors. */
 const char *opts_kind_name(enum opts_kind kind);
 
