@@ -70,6 +70,17 @@ bench_pair -n 1 -m rss -u "peak RSS 1e6/1e4" -l "echolot ping -f peak RSS, 10^6 
 topo_up --delay 1:20 1
 trap topo_cleanup EXIT
 ns=$(topo_ns client)
+# -- ping: flood where datagram sockets are allowed (root's group in
+# ping_group_range inside the client namespace): echolot floods from two
+# threads; iputils keeps its raw socket. On the namespace's loopback.
+ip netns exec "$ns" sysctl -q -w net.ipv4.ping_group_range="0 2147483647"
+bench_pair -n "$reps" -m "rate:$count" -u pps -l "ping flood, datagram sockets allowed, $count probes" \
+	echolot "$t ip netns exec $ns $echolot ping $flood" \
+	iputils "$t ip netns exec $ns ping $flood"
+bench_pair -n "$reps" -m cpu -u "cpu s" -l "ping flood cpu, datagram sockets allowed, $count probes" \
+	echolot "$t ip netns exec $ns $echolot ping $flood" \
+	iputils "$t ip netns exec $ns ping $flood"
+ip netns exec "$ns" sysctl -q -w net.ipv4.ping_group_range="1 0"
 path="-c 20 -i 0.05 -q $TOPO_SERVER4"
 bench_pair -n "$reps" -m out:avg_rtt -u "avg rtt" -l "rtt via a 20 ms+20 ms hop, 20 probes" \
 	echolot "$t ip netns exec $ns $echolot ping $path" \

@@ -14,19 +14,19 @@
 	extern const struct opts_cmd cmd_##sym##_opts
 
 CMD_DECLARE(ping);
-/* trace */
+CMD_DECLARE(trace);
 CMD_DECLARE(echo);
-/* nep-client */
-/* nep-server */
+CMD_DECLARE(nep_client);
+CMD_DECLARE(nep_server);
 CMD_DECLARE(shell);
 
 /* One line per subcommand, in --help order. */
 const struct cmd_entry cmd_table[] = {
 	{ "ping", cmd_ping_main, &cmd_ping_opts, CMD_PRIV_NET },
-	/* trace */
+	{ "trace", cmd_trace_main, &cmd_trace_opts, CMD_PRIV_NET },
 	{ "echo", cmd_echo_main, &cmd_echo_opts, CMD_PRIV_NET },
-	/* nep-client */
-	/* nep-server */
+	{ "nep-client", cmd_nep_client_main, &cmd_nep_client_opts, CMD_PRIV_NET },
+	{ "nep-server", cmd_nep_server_main, &cmd_nep_server_opts, CMD_PRIV_NET },
 	/* The shell keeps what it was started with only to hand it to the
 	 * commands it runs; each child applies cmd_run()'s rule. */
 	{ "shell", cmd_shell_main, &cmd_shell_opts, CMD_PRIV_NET },

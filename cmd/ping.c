@@ -28,7 +28,9 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,7 +75,7 @@ static const struct opts_def ping_defs[] = {
 	  "allow pinging a broadcast address", 0 },
 	{ PO_STICKY, 'B', "sticky-source", OPTS_FLAG, NULL, 0, 0, NULL,
 	  "keep the source address chosen at start", 0 },
-	{ PO_COUNT, 'c', "count", OPTS_INT, "COUNT", 1, 1e12, NULL,
+	{ PO_COUNT, 'c', "count", OPTS_INT, "COUNT", 1, 1e9, NULL,
 	  "stop after sending COUNT probes per target", 0 },
 	{ PO_RTTLIST, 'C', "rtt-list", OPTS_INT, "COUNT", 1, 1e6, NULL,
 	  "like -c, then list every rtt per target (fping -C)", 0 },
@@ -473,6 +475,16 @@ struct ping_run {
 	struct ping_sock errsocks[2]; /* --tcp: ICMP errors, same order */
 	struct ping_conn *conns;
 	size_t nconns;
+	long long count;           /* probes per target here (-c, or the
+				    * share of it when a lane takes half) */
+	/* -f on a datagram socket: a second thread ("lane") with its own
+	 * socket, loop and counters takes half the probes, so both cores
+	 * work; the main run merges its counters at the end. */
+	struct ping_run *lane;
+	struct ping_run *parent;   /* in a lane: the main run */
+	pthread_t lane_thread;
+	int wake_fd;               /* eventfd: the other thread is done */
+	bool lane_running;
 	uint16_t tcp_sport;        /* --tcp: first source port */
 	uint32_t tcp_isn;          /* --tcp: sequence number base */
 	size_t next_target;        /* round-robin position */
@@ -1517,12 +1529,12 @@ static bool ping_target_done(const struct ping_run *r,
 {
 	const struct ping_conf *c = r->c;
 
-	if (c->count == 0)
-		return false;
+	if (r->count == 0)
+		return c->count > 0; /* a lane with no share */
 	/* With a deadline, iputils waits for COUNT replies, not sends. */
 	if (c->deadline > 0)
-		return t->st.received >= (uint64_t)c->count;
-	return t->ntx >= (uint64_t)c->count;
+		return t->st.received >= (uint64_t)r->count;
+	return t->ntx >= (uint64_t)r->count;
 }
 
 /* Flood and adaptive mode send the next probe as soon as the last one
@@ -1543,6 +1555,16 @@ static void ping_send_to(struct ping_run *r, struct ping_target *t)
 	}
 }
 
+/* Tells the run in the other thread (lane or main) through its eventfd. */
+static void ping_wake(struct ping_run *other)
+{
+	uint64_t one = 1;
+
+	if (other && other->wake_fd >= 0 &&
+	    write(other->wake_fd, &one, sizeof(one)) < 0)
+		return; /* the counter cannot overflow with one write each */
+}
+
 static void ping_stop(struct ping_run *r)
 {
 	if (r->stopped)
@@ -1550,6 +1572,7 @@ static void ping_stop(struct ping_run *r)
 	r->stopped = true;
 	r->end_mono = loop_now_ns();
 	loop_stop(&r->loop, 0);
+	ping_wake(r->parent); /* a lane tells the main run it is done */
 }
 
 static bool ping_all_done(struct ping_run *r)
@@ -1733,7 +1756,9 @@ static void ping_on_deadline(struct loop *l, void *arg)
 
 /* ------------------------------------------------------------ report */
 
-/* SIGQUIT: iputils' interim line per target, to stderr, and go on. */
+/* SIGQUIT: iputils' interim line per target, to stderr, and go on.
+ * (A two-thread flood shows the main thread's half: the lane's counters
+ * are its own thread's until it is joined.) */
 static void ping_interim(struct ping_run *r)
 {
 	size_t i;
@@ -1760,11 +1785,16 @@ static void ping_interim(struct ping_run *r)
 
 static void ping_on_signal(struct loop *l, int signo, void *arg)
 {
+	struct ping_run *r = arg;
+
 	(void)l;
-	if (signo == SIGQUIT)
-		ping_interim(arg);
-	else
-		ping_stop(arg);
+	if (signo == SIGQUIT) {
+		ping_interim(r);
+		return;
+	}
+	ping_stop(r);
+	if (r->lane_running)
+		ping_wake(r->lane); /* Ctrl-C stops the lane too */
 }
 
 /* fping's per-target line, for many targets. */
@@ -2047,8 +2077,10 @@ static int ping_setup_loop(struct ping_run *r, char *err, size_t errlen)
 	static const int sigs[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
 	size_t i;
 
+	/* Signals go to the main run only (a lane inherits them blocked). */
 	if (loop_init(&r->loop, 64, 65536) < 0 ||
-	    loop_signals(&r->loop, sigs, 4, ping_on_signal, r) < 0)
+	    (!r->parent &&
+	     loop_signals(&r->loop, sigs, 4, ping_on_signal, r) < 0))
 		return ping_errf(err, errlen, "event loop: %s",
 				 strerror(errno));
 	for (i = 0; i < 2; i++)
@@ -2104,6 +2136,10 @@ static void ping_free(struct ping_run *r)
 {
 	size_t i;
 
+	if (r->lane)
+		ping_free(r->lane);
+	if (r->wake_fd >= 0)
+		close(r->wake_fd);
 	for (i = 0; r->t && i < r->nt; i++)
 		free(r->t[i].rtts);
 	for (i = 0; i < 2; i++) {
@@ -2120,6 +2156,139 @@ static void ping_free(struct ping_run *r)
 	loop_free(&r->loop);
 	free(r->t);
 	free(r);
+}
+
+static void ping_free_lane(struct ping_run *r)
+{
+	if (r->lane)
+		ping_free(r->lane);
+	r->lane = NULL;
+}
+
+/* ------------------------------------------------------------ lanes */
+
+/* A second thread pays off only where the kernel keeps two sockets'
+ * replies apart (datagram sockets: each has its own echo id and gets
+ * only its replies; every raw socket would see both) and where the
+ * output does not depend on one order of events. */
+static bool ping_lane_wanted(const struct ping_run *r)
+{
+	const struct ping_conf *c = r->c;
+
+	return c->flood && !c->interval_given && r->nt == 1 &&
+	       c->mode == PING_ICMP && r->t[0].kind == SOCK_ICMP_DGRAM &&
+	       !c->json && !c->verbose && !c->rttlist && !c->outstanding &&
+	       !c->connect && c->ident < 0 && c->preload <= 1 &&
+	       c->count != 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+}
+
+static void ping_on_wake(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct ping_run *r = arg;
+	uint64_t n;
+
+	(void)l;
+	(void)events;
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	if (r->parent) {
+		ping_stop(r); /* the main run was stopped (Ctrl-C) */
+	} else {
+		r->lane_running = false; /* the lane is done */
+		if (r->stopped) /* waiting in ping_lane_finish */
+			loop_stop(&r->loop, 0);
+	}
+}
+
+static int ping_wake_fd(struct ping_run *r)
+{
+	r->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (r->wake_fd < 0)
+		return -1;
+	return loop_add_fd(&r->loop, r->wake_fd, EPOLLIN, ping_on_wake, r);
+}
+
+/* The lane: the main run's target, its own datagram socket and loop. */
+static struct ping_run *ping_lane_new(struct ping_run *r)
+{
+	struct ping_run *l = calloc(1, sizeof(*l));
+	char err[256];
+
+	if (!l || !(l->t = calloc(1, sizeof(*l->t)))) {
+		free(l);
+		return NULL;
+	}
+	l->c = r->c;
+	l->nt = 1;
+	l->parent = r;
+	l->text = r->text;
+	l->wake_fd = -1;
+	l->loop.epfd = l->loop.sigfd = -1;
+	l->socks[0].fd = l->socks[1].fd = -1;
+	l->errsocks[0].fd = l->errsocks[1].fd = -1;
+	l->socks[0].run = l->socks[1].run = l;
+	l->errsocks[0].run = l->errsocks[1].run = l;
+	memcpy(l->t, r->t, offsetof(struct ping_target, ntx));
+	l->t[0].run = l;
+	stats_init(&l->t[0].st);
+	r->lane = l; /* ping_free frees it from now on */
+	if (ping_open_sockets(l, err, sizeof(err)) < 0 ||
+	    l->t[0].kind != SOCK_ICMP_DGRAM ||
+	    ping_setup(l, err, sizeof(err)) < 0 || ping_wake_fd(l) < 0)
+		return NULL;
+	return l;
+}
+
+static void *ping_lane_main(void *arg)
+{
+	struct ping_run *l = arg;
+
+	ping_start(l);
+	loop_run(&l->loop);
+	probe_expire(&l->probes, INT64_MAX, NULL, NULL);
+	ping_stop(l);
+	return NULL;
+}
+
+/* Starts the lane with half of -c; on any failure the main run simply
+ * does all the work itself. */
+static void ping_lane_start(struct ping_run *r)
+{
+	struct ping_run *l = ping_lane_new(r);
+
+	if (!l || ping_wake_fd(r) < 0) {
+		ping_free_lane(r);
+		return;
+	}
+	l->count = r->c->count / 2;
+	r->count = r->c->count - l->count;
+	if (pthread_create(&r->lane_thread, NULL, ping_lane_main, l) != 0) {
+		r->count = r->c->count;
+		ping_free_lane(r);
+		return;
+	}
+	r->lane_running = true;
+}
+
+/* The main run is over: wait for the lane (still taking Ctrl-C), then
+ * take its counters. */
+static void ping_lane_finish(struct ping_run *r)
+{
+	struct ping_run *l = r->lane;
+
+	if (!l)
+		return;
+	/* loop_run again: the stopped loop dispatches nothing; the wake
+	 * callback stops it once more when the lane is done. */
+	while (r->lane_running)
+		if (loop_run(&r->loop) < 0 && errno != EINTR)
+			break;
+	pthread_join(r->lane_thread, NULL);
+	stats_merge(&r->t[0].st, &l->t[0].st);
+	if (l->t[0].max_pending > r->t[0].max_pending)
+		r->t[0].max_pending = l->t[0].max_pending;
+	if (l->end_mono > r->end_mono)
+		r->end_mono = l->end_mono;
 }
 
 static int ping_run_all(struct ping_run *r, char *err, size_t errlen)
@@ -2142,11 +2311,14 @@ static int ping_run_all(struct ping_run *r, char *err, size_t errlen)
 		for (i = 0; i < r->nt; i++)
 			ping_header(r, &r->t[i]);
 	fflush(stdout);
+	if (ping_lane_wanted(r))
+		ping_lane_start(r);
 	ping_start(r);
 	if (loop_run(&r->loop) < 0) {
 		ping_errf(err, errlen, "event loop: %s", strerror(errno));
 		return 2;
 	}
+	ping_lane_finish(r);
 	/* What is still waiting got no answer in time. */
 	probe_expire(&r->probes, INT64_MAX, ping_on_expired, r);
 	ping_expire_conns(r, INT64_MAX);
@@ -2201,6 +2373,8 @@ int cmd_ping_main(int argc, char **argv)
 	r->errsocks[0].fd = r->errsocks[1].fd = -1;
 	r->errsocks[0].run = r->errsocks[1].run = r;
 	r->loop.epfd = r->loop.sigfd = -1;
+	r->wake_fd = -1;
+	r->count = c.count;
 	rc = ping_run_all(r, err, sizeof(err));
 	if (rc == 2 && err[0])
 		fprintf(stderr, "echolot ping: %s\n", err);

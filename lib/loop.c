@@ -147,17 +147,19 @@ uint64_t loop_timer_at(struct loop *l, int64_t when_ns, loop_timer_fn fn,
 		       void *arg)
 {
 	struct loop_timer *t;
+	uint64_t id;
 
 	if (l->ntimers >= l->timer_cap)
 		return 0;
 	t = &l->timers[l->ntimers];
 	t->when_ns = when_ns;
-	t->id = l->next_id++;
+	t->id = id = l->next_id++;
 	t->fn = fn;
 	t->arg = arg;
 	l->ntimers++;
+	/* The sift moves entries: t may hold another timer afterwards. */
 	loop_sift_up(l, l->ntimers - 1);
-	return t->id;
+	return id;
 }
 
 bool loop_timer_cancel(struct loop *l, uint64_t id)

@@ -35,9 +35,11 @@ source_files() {
 @test "make distcheck passes from a fresh build directory" {
 	cd "$B"
 	"$SRCDIR/configure" -q >"$B/log" 2>&1 || { cat "$B/log"; false; }
-	# The network suite runs in tests/run already; inside distcheck the
-	# unit, fuzz and cli suites show that the tarball builds and tests.
-	ECHOLOT_CHECK_SUITES="unit fuzz cli" timeout 600 make -j2 distcheck \
+	# The bats suites run in tests/run already, and the test above shows
+	# their files are all in the tarball; inside distcheck the unit and
+	# fuzz suites show that the tarball builds and tests (and a flaky
+	# bats test elsewhere cannot fail the release check twice).
+	ECHOLOT_CHECK_SUITES="unit fuzz" timeout 600 make -j2 distcheck \
 		>"$B/log" 2>&1 || { tail -60 "$B/log"; false; }
 	grep -q 'archives ready for distribution' "$B/log"
 	# the check inside distcheck really ran tests, and all passed

@@ -1,6 +1,6 @@
 /*
  * fuzz_packet - lib/packet's parsers on arbitrary bytes: every entry point
- * (IP packet, ICMP without IP header, pcap link layers), every layer
+ * (IP packet, ICMP or TCP/UDP without IP header, pcap link layers), every layer
  * (ICMP quotations and RFC 4884 extensions included), the summaries at
  * every detail, and one property: a parsed packet rebuilt by pkt_build
  * parses again to the same fields.
@@ -79,6 +79,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pkt_parse_icmp(data, size, AF_INET, NULL, NULL, &p);
 	texts(&p);
 	pkt_parse_icmp(data, size, AF_INET6, &a, &b, &p);
+	texts(&p);
+	/* raw IPv6 TCP/UDP sockets: the segment without IP header */
+	pkt_parse_l4(data, size, AF_INET6, IPPROTO_TCP, &a, &b, &p);
+	texts(&p);
+	pkt_parse_l4(data, size, AF_INET6, IPPROTO_UDP, &a, &b, &p);
+	texts(&p);
+	pkt_parse_l4(data, size, AF_INET, IPPROTO_UDP, NULL, NULL, &p);
 	texts(&p);
 	for (i = 0; i < sizeof(dlts) / sizeof(dlts[0]); i++)
 		pkt_parse_link(data, size, dlts[i], &p);

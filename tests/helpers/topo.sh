@@ -46,6 +46,9 @@
 #                      to S (both directions).
 #     --dscp I:V[:DIR] router I rewrites the DSCP of forwarded packets to V
 #                      (0-63). DIR default up.
+#     --mtu I:M        the link after router I (towards the server) has MTU
+#                      M (1280-1500): router I answers bigger DF packets
+#                      with "fragmentation needed" / "packet too big".
 #     --silent I       router I sends no ICMP errors (time exceeded,
 #                      unreachable, parameter problem; v4 and v6): a
 #                      "* * *" hop. It still forwards and answers echo.
@@ -203,10 +206,10 @@ topo__link() {
 	EOF
 }
 
-# Adds the routes for link k's subnet (v4 and v6) in namespace ns via gw
-# (given as a link index and side) on dev.
+# Prints the routes (ip -batch) for link k's subnet, v4 and v6, via the
+# gateway on link gwk, side gws, out of dev.
 topo__route() {
-	local ns=$1 k=$2 gwk=$3 gws=$4 dev=$5
+	local k=$1 gwk=$2 gws=$3 dev=$4
 	printf 'route add 198.18.%d.0/24 via %s dev %s\n' "$k" "$(topo__addr "$gwk" "$gws" 4)" "$dev"
 	printf 'route add 2001:2:0:%x::/64 via %s dev %s\n' "$k" "$(topo__addr "$gwk" "$gws" 6)" "$dev"
 }
@@ -225,28 +228,28 @@ topo__router_routes() {
 	for ((k = 0; k <= TOPO_N; k++)); do
 		[ "$k" -eq $((n - 1)) ] || [ "$k" -eq "$n" ] && continue
 		if [ "$k" -lt $((n - 1)) ]; then
-			topo__route "" "$k" $((n - 1)) 1 toclient
+			topo__route "$k" $((n - 1)) 1 toclient
 		elif [ "$e" -gt 0 ] && [ "$n" -eq "$e" ]; then
 			topo__multiroute "$k" "$n"
 		else
-			topo__route "" "$k" "$n" 2 toserver
+			topo__route "$k" "$n" 2 toserver
 		fi
 	done
 	[ "$e" -gt 0 ] || return 0
 	# alt links 200 (rE - r(E+1)b) and 201 (r(E+1)b - node E+2)
 	if [ "$n" -lt "$e" ]; then
-		topo__route "" 200 "$n" 2 toserver
-		topo__route "" 201 "$n" 2 toserver
+		topo__route 200 "$n" 2 toserver
+		topo__route 201 "$n" 2 toserver
 	elif [ "$n" -eq "$e" ]; then
-		topo__route "" 201 200 2 toserver2
+		topo__route 201 200 2 toserver2
 	elif [ "$n" -eq $((e + 1)) ]; then
-		topo__route "" 200 $((n - 1)) 1 toclient
-		topo__route "" 201 "$n" 2 toserver
+		topo__route 200 $((n - 1)) 1 toclient
+		topo__route 201 "$n" 2 toserver
 	elif [ "$n" -eq $((e + 2)) ]; then
-		topo__route "" 200 201 1 toclient2
+		topo__route 200 201 1 toclient2
 	else
-		topo__route "" 200 $((n - 1)) 1 toclient
-		topo__route "" 201 $((n - 1)) 1 toclient
+		topo__route 200 $((n - 1)) 1 toclient
+		topo__route 201 $((n - 1)) 1 toclient
 	fi
 }
 
@@ -254,9 +257,9 @@ topo__alt_routes() { # routes of r(E+1)b
 	local e=$1 k
 	for ((k = 0; k <= TOPO_N; k++)); do
 		if [ "$k" -le "$e" ]; then
-			topo__route "" "$k" 200 1 toclient
+			topo__route "$k" 200 1 toclient
 		else
-			topo__route "" "$k" 201 2 toserver
+			topo__route "$k" 201 2 toserver
 		fi
 	done
 }
@@ -374,6 +377,14 @@ topo__apply() {
 			add rule inet echolot_topo fwd_mangle tcp flags & (syn|rst) == syn tcp option maxseg size > $a tcp option maxseg size set $a
 		EOF
 		;;
+	--mtu)
+		[[ $a =~ ^[0-9]+$ ]] && [ "$a" -ge 1280 ] && [ "$a" -le 1500 ] || { topo__die "--mtu $val: MTU 1280-1500"; return 1; }
+		[ "$mode" = check ] && return 0
+		# both ends of router I's server-side link: I sends the errors
+		ip -n "$(topo_ns "r$i")" link set toserver mtu "$a" &&
+		ip -n "$TOPO_PREFIX-$(topo__node_name $((i + 1)))" link set toclient mtu "$a" ||
+			{ topo__die "--mtu $val failed"; return 1; }
+		;;
 	--silent)
 		[ "$mode" = check ] && return 0
 		topo__nft "$i" <<-'EOF'
@@ -415,7 +426,7 @@ topo_up() {
 	local opts=() ecmp=0 ratelimit=set n k ns
 	while [ $# -gt 0 ]; do
 		case $1 in
-		--nat | --loss | --delay | --mss | --dscp | --silent)
+		--nat | --loss | --delay | --mss | --dscp | --silent | --mtu)
 			[ $# -ge 2 ] || { topo__die "$1 needs a value"; return 2; }
 			opts+=("$1" "$2"); shift 2 ;;
 		--ecmp)

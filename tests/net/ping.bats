@@ -225,3 +225,19 @@ EOF2
 	sent=$(sed -n 's/^\([0-9]*\) packets transmitted, 0 received.*/\1/p' <<<"$output")
 	[ "$sent" -ge 4 ] && [ "$sent" -le 6 ]
 }
+
+@test "flood on datagram sockets (two threads): every probe counted once, Ctrl-C still reports" {
+	topo_up 1
+	# root's group inside the range: root gets datagram sockets too
+	topo_exec client sysctl -q -w net.ipv4.ping_group_range="0 2147483647"
+	run ping_c -n -f -q -c 20001 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	[[ $output == *"20001 packets transmitted, 20001 received, 0% packet loss"* ]]
+	[[ $output == *"Raw packets sent: 20001 "* ]]
+	run ping_c -n -f -c 3000 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	[ "$(sed -n 2p <<<"$output" | tr -cd . | wc -c)" -eq 3000 ]
+	topo_exec client timeout -s INT 1 "$ECHOLOT" ping -n -f -q "$TOPO_SERVER4" >"$BATS_TEST_TMPDIR/out" || true
+	grep -Eq "^[0-9]+ packets transmitted, [0-9]+ received" "$BATS_TEST_TMPDIR/out"
+	grep -q "^Raw packets sent: " "$BATS_TEST_TMPDIR/out"
+}

@@ -141,6 +141,16 @@ hops() {
 	grep -Eq '^nfq_delay: queue 7: held [4-9], dropped [0-9]+$' "$log"
 }
 
+@test "--mtu 2:1300: router 2 answers bigger DF packets with the MTU, v4 and v6" {
+	topo_up --mtu 2:1300 3
+	run topo_exec client ping -n -c 1 -W 2 -M do -s 1400 "$TOPO_SERVER4"
+	[[ $output == *"From $TOPO_R2_4 icmp_seq=1 Frag needed and DF set (mtu = 1300)"* ]]
+	run topo_exec client ping -n -c 1 -W 2 -M do -s 1400 "$TOPO_SERVER6"
+	[[ $output == *"From $TOPO_R2_6 icmp_seq=1 Packet too big: mtu=1300"* ]]
+	run topo_exec client ping -n -c 1 -W 2 -M do -s 1272 "$TOPO_SERVER4"
+	[[ $output == *"1 received"* ]]
+}
+
 @test "--silent 2: hop 2 stays '*' while hops 1 and 3 answer" {
 	topo_up --silent 2 3
 	run topo_exec client traceroute -n -q 1 -w 1 "$TOPO_SERVER4"

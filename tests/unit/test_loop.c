@@ -69,6 +69,24 @@ UNIT_TEST(test_timer_cancel_and_capacity)
 	loop_free(&l);
 }
 
+/* A timer that sifts up past another must still be cancelled by its own
+ * id (the id used to be read back from the slot after the sift). */
+UNIT_TEST(test_timer_cancel_after_sift)
+{
+	struct loop l;
+	struct rec r = { "", 0 };
+	int64_t now = loop_now_ns();
+	uint64_t id;
+
+	CHECK_EQ(loop_init(&l, 4, 16), 0);
+	CHECK(loop_timer_at(&l, now + 3000000, on_stop, &r) > 0);
+	id = loop_timer_at(&l, now + 1000000, on_a, &r);
+	CHECK(loop_timer_cancel(&l, id));
+	CHECK_EQ(loop_run(&l), 42);
+	CHECK_STR(r.order, "s");
+	loop_free(&l);
+}
+
 static void on_readable(struct loop *l, int fd, uint32_t ev, void *arg)
 {
 	char buf[8];
@@ -151,5 +169,6 @@ UNIT_TEST(test_submillisecond_timer)
 }
 
 UNIT_MAIN(UNIT_CASE(test_timer_order),
-	  UNIT_CASE(test_timer_cancel_and_capacity), UNIT_CASE(test_fd_ready),
+	  UNIT_CASE(test_timer_cancel_and_capacity),
+	  UNIT_CASE(test_timer_cancel_after_sift), UNIT_CASE(test_fd_ready),
 	  UNIT_CASE(test_signal), UNIT_CASE(test_submillisecond_timer))

@@ -1,0 +1,351 @@
+#!/usr/bin/env bats
+# echolot trace across namespace chains built by tests/helpers/topo.sh:
+# every hop in order for each method and family, silent routers, ECMP
+# with and without flow stability, DSCP and MSS rewrites seen by --diff,
+# a NAT that does not rewrite quotations, unreachable destinations, the
+# --report loss figures and the JSON document. Runs as root.
+
+bats_require_minimum_version 1.5.0
+
+load ../helpers/topo.sh
+
+setup() {
+	BUILDDIR=${ECHOLOT_BUILDDIR:-$BATS_TEST_DIRNAME/../../build}
+	export ECHOLOT_BUILDDIR=$BUILDDIR
+	ECHOLOT=${ECHOLOT:-$BUILDDIR/echolot}
+}
+
+teardown() {
+	topo_cleanup
+}
+
+# The server keeps the kernel's ICMP rate limit unless a test lifts it;
+# tests that count replies lift it so they measure only what they inject.
+server_no_ratelimit() {
+	topo_exec server sysctl -qw net.ipv4.icmp_ratelimit=0
+	topo_exec server sysctl -qw net.ipv6.icmp.ratelimit=0
+}
+
+trace() {
+	run topo_exec client "$ECHOLOT" trace "$@"
+	echo "$output"
+}
+
+# The address column of each hop line ("*" for a silent hop).
+hop_addrs() {
+	awk '/^ ?[0-9]+  / { print $2 }' <<<"$output"
+}
+
+# Expected hop list of an N-router chain: each router's client-side
+# address, then the server.
+chain_addrs() {
+	local n=$1 fam=${2:-4} i
+	for ((i = 1; i <= n; i++)); do echo "$(topo_router_addr "$i" "$fam")"; done
+	if [ "$fam" = 6 ]; then echo "$TOPO_SERVER6"; else echo "$TOPO_SERVER4"; fi
+}
+
+# Every hop line: its number is its position, its address the expected
+# one, and all of its probes were answered from that address.
+check_chain() {
+	local n=$1 fam=$2
+	[ "$status" -eq 0 ]
+	diff <(hop_addrs) <(chain_addrs "$n" "$fam")
+	local i=1 line
+	while IFS= read -r line; do
+		[[ $line =~ ^\ ?$i\ \ [0-9a-f:.]+(\ \ [0-9]+\.[0-9]{3}\ ms){3}$ ]]
+		i=$((i + 1))
+	done < <(sed 1d <<<"$output")
+	[ $i -eq $((n + 2)) ]
+}
+
+@test "3-router chain, IPv4 and IPv6, UDP/ICMP/TCP: every hop in order, destination reached" {
+	topo_up 3
+	for m in --udp --icmp --tcp; do
+		trace -n $m "$TOPO_SERVER4"
+		check_chain 3 4
+		trace -n $m "$TOPO_SERVER6"
+		check_chain 3 6
+	done
+}
+
+@test "10-router chain, IPv4 and IPv6, UDP/ICMP/TCP: every hop in order" {
+	topo_up 10
+	server_no_ratelimit
+	for m in --udp --icmp --tcp; do
+		trace -n $m "$TOPO_SERVER4"
+		check_chain 10 4
+		trace -n $m "$TOPO_SERVER6"
+		check_chain 10 6
+	done
+}
+
+@test "header line as traceroute prints it; -f/-m narrow the hops shown" {
+	topo_up 3
+	trace -n "$TOPO_SERVER4"
+	[ "${lines[0]}" = "traceroute to $TOPO_SERVER4 ($TOPO_SERVER4), 30 hops max, 60 byte packets" ]
+	trace -n -f 2 -m 3 "$TOPO_SERVER4"
+	[ "$status" -eq 1 ]   # hop 3 is a router: the destination was not reached
+	[ "${lines[0]}" = "traceroute to $TOPO_SERVER4 ($TOPO_SERVER4), 3 hops max, 60 byte packets" ]
+	diff <(hop_addrs) <(echo "$TOPO_R2_4"; echo "$TOPO_R3_4")
+	[[ ${lines[1]} == " 2  "* ]]
+}
+
+@test "unreachable destinations exit 1 with traceroute's !N / !H" {
+	topo_up 3
+	# no route at router 1
+	trace -n 198.18.99.1
+	[ "$status" -eq 1 ]
+	[ "${lines[1]}" != "" ]
+	[[ ${lines[1]} =~ ^\ 1\ \ $TOPO_R1_4(\ \ [0-9.]+\ ms\ !N){3}$ ]]
+	[ "${#lines[@]}" -eq 2 ]
+	# on the server's link but nobody there: router 3 gives up on ARP
+	trace -n -q 1 198.18.3.7
+	[ "$status" -eq 1 ]
+	[[ ${lines[4]} =~ ^\ 4\ \ $TOPO_R3_4\ \ [0-9.]+\ ms\ !H$ ]]
+}
+
+@test "--silent router is a '* * *' hop and the trace goes on to the destination" {
+	topo_up --silent 2 4
+	trace -n "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = " 2  * * *" ]
+	diff <(hop_addrs) <(echo "$TOPO_R1_4"; echo '*'; echo "$TOPO_R3_4"; echo "$TOPO_R4_4"; echo "$TOPO_SERVER4")
+	trace -n --tcp "$TOPO_SERVER6"
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = " 2  * * *" ]
+	[[ ${lines[5]} == " 5  $TOPO_SERVER6  "* ]]
+}
+
+@test "ECMP: one path per trace by default, both paths with --vary-flow" {
+	topo_up --ecmp 1 3
+	server_no_ratelimit
+	# Flow-stable: all 10 probes of hop 2 take one branch, in every run.
+	for i in 1 2 3 4 5 6; do
+		trace -n -q 10 "$TOPO_SERVER4"
+		[ "$status" -eq 0 ]
+		hop2=$(sed -n 3p <<<"$output")
+		n=$(grep -oE '198\.18\.[0-9]+\.[0-9]+' <<<"$hop2" | sort -u | wc -l)
+		[ "$n" -eq 1 ]
+	done
+	# Classic: 10 ports per hop spread over both branches (all on one
+	# branch has probability 2^-9 per run; three runs must all miss).
+	seen=0
+	for i in 1 2 3; do
+		trace -n -q 10 --vary-flow "$TOPO_SERVER4"
+		[ "$status" -eq 0 ]
+		hop2=$(sed -n 3p <<<"$output")
+		n=$(grep -oE '198\.18\.[0-9]+\.[0-9]+' <<<"$hop2" | sort -u | wc -l)
+		[ "$n" -eq 2 ] && seen=1
+	done
+	[ "$seen" -eq 1 ]
+	[[ $hop2 == *"$TOPO_ECMP_ALT4"* ]]
+}
+
+@test "ECMP with IPv6 and TCP: flow-stable keeps one branch" {
+	topo_up --ecmp 1 3
+	server_no_ratelimit
+	for i in 1 2 3 4; do
+		trace -n -q 10 --tcp "$TOPO_SERVER6"
+		[ "$status" -eq 0 ]
+		n=$(sed -n 3p <<<"$output" | grep -oE '2001:2:[0-9a-f:]+' | sort -u | wc -l)
+		[ "$n" -eq 1 ]
+	done
+}
+
+@test "--diff: a DSCP rewrite shows at the hop after the rewriting router" {
+	topo_up --dscp 2:10 4
+	trace -n --diff "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	# router 2 rewrites what it forwards: router 3 is the first to see it
+	[ "$(grep -c 'changed:' <<<"$output")" -eq 1 ]
+	[[ $(sed -n 4p <<<"$output") == " 3  $TOPO_R3_4 "* ]]
+	[ "$(sed -n 5p <<<"$output")" = "    changed: dscp 0->10" ]
+	trace -n --diff --icmp "$TOPO_SERVER6"
+	[ "$(sed -n 5p <<<"$output")" = "    changed: dscp 0->10" ]
+}
+
+@test "--diff: an MSS clamp shows as tcp.mss at the hop after the clamping router" {
+	topo_up --mss 3:1200 5
+	trace -n --diff --tcp "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'changed:' <<<"$output")" -eq 1 ]
+	[[ $(sed -n 5p <<<"$output") == " 4  $TOPO_R4_4 "* ]]
+	[[ $(sed -n 6p <<<"$output") == "    changed: tcp.csum "*" tcp.mss 1460->1200" ]]
+	# the JSON says the same, and nothing changed before
+	trace -n --json --tcp "$TOPO_SERVER6"
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+diffs = {h["ttl"]: [c["field"] for c in h["diff"]] for h in d["hops"]}
+assert diffs[4] == ["tcp.csum", "tcp.mss"], diffs
+assert all(not v for k, v in diffs.items() if k != 4), diffs
+mss = [c for c in d["hops"][3]["diff"] if c["field"] == "tcp.mss"][0]
+assert (mss["from"], mss["to"]) == (1460, 1200)
+assert not any(h["nat"] for h in d["hops"])
+' <<<"$output"
+}
+
+@test "TCP to an open and a closed port at the destination" {
+	topo_up 2
+	topo_bg server socat TCP-LISTEN:8080,reuseaddr,fork SYSTEM:true
+	sleep 0.5
+	trace -n --tcp -p 8080 --json "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["reached"] and [p["reply"] for p in d["hops"][-1]["probes"]] == ["syn-ack"] * 3
+' <<<"$output"
+	trace -n --tcp -p 8081 --json "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["reached"] and [p["reply"] for p in d["hops"][-1]["probes"]] == ["rst"] * 3
+' <<<"$output"
+}
+
+@test "--report -c 200: loss matches nftables loss at router 2 (30%)" {
+	topo_up --loss 2:30 3
+	server_no_ratelimit
+	trace -n --report -c 200 -i 0.005 -w 0.2 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	[[ ${lines[1]} =~ ^HOST:\ .*\ Loss%\ +Snt\ +Last\ +Avg\ +Best\ +Wrst\ +StDev$ ]]
+	[ "${#lines[@]}" -eq 6 ]
+	# Hops 1-2 are before the lossy forwarding: no loss. Probes for
+	# hops 3-4 cross it once: binomial(200, 0.3) has sd 3.2 points,
+	# so 30 +- 13 is four sd either side.
+	for i in 1 2 3 4; do
+		[[ ${lines[$((i + 1))]} =~ ^\ \ $i\.\|--\ ([0-9.:]+)\ +([0-9.]+)%\ +([0-9]+)\  ]]
+		addr=${BASH_REMATCH[1]} loss=${BASH_REMATCH[2]} snt=${BASH_REMATCH[3]}
+		[ "$snt" -eq 200 ]
+		[ "$addr" = "$(chain_addrs 3 4 | sed -n ${i}p)" ]
+		if [ $i -le 2 ]; then
+			[ "$loss" = "0.0" ]
+		else
+			awk -v l="$loss" 'BEGIN { exit !(l >= 17 && l <= 43) }'
+		fi
+	done
+}
+
+@test "--json parses and agrees with the text output" {
+	topo_up --silent 2 3
+	server_no_ratelimit
+	trace -n "$TOPO_SERVER4"
+	text=$output
+	trace -n --json "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+text = sys.argv[1].splitlines()[1:]
+assert d["reached"] is True and d["rounds"] == 1
+assert [h["ttl"] for h in d["hops"]] == list(range(1, len(text) + 1))
+for h, line in zip(d["hops"], text):
+    want = line.split()[1]
+    got = [p["addr"] or "*" for p in h["probes"]]
+    assert got == [want] * 3, (got, line)
+    for p in h["probes"]:
+        if p["addr"]:
+            assert p["rtt_ms"] > 0
+assert d["hops"][1]["stats"]["received"] == 0
+assert d["hops"][0]["probes"][0]["reply"] == "time exceeded"
+assert d["hops"][-1]["probes"][0]["reply"] == "port unreachable"
+' "$text" <<<"$output"
+}
+
+@test "the destination's ICMP rate limit costs retries, never the destination hop" {
+	topo_up 2
+	# the server keeps the kernel's limit (burst 6, then 1/s): run
+	# until it has no budget left, then trace again with 6 probes per hop
+	trace -n -q 6 "$TOPO_SERVER4"
+	trace -n -q 6 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	diff <(hop_addrs) <(chain_addrs 2 4)
+}
+
+# Router 2 as a NAT of the kind Dublin traceroute describes: it rewrites
+# our source to its own address on the way out and, for ICMP errors
+# coming back, the quoted source back to ours, but leaves the quoted
+# UDP/TCP checksum as the NATed packet had it. (Linux conntrack also
+# fixes the quoted checksum, so a masquerade is built by hand here.)
+# With "keep" the quotation is not rewritten back at all.
+stateless_nat() {
+	local inner='@nh,320,32 0xc6120201 @nh,320,32 set 0xc6120001'
+	[ "${1:-}" = keep ] && inner='meta mark set 0'
+	topo_exec r2 nft -f - <<NFT
+table ip trace_nat {
+	chain post {
+		type filter hook postrouting priority 300;
+		oifname "toserver" ip saddr 198.18.0.1 ip saddr set 198.18.2.1
+	}
+	chain pre {
+		type filter hook prerouting priority -300;
+		iifname "toserver" ip daddr 198.18.2.1 icmp type { time-exceeded, destination-unreachable } $inner
+		iifname "toserver" ip daddr 198.18.2.1 ip daddr set 198.18.0.1
+	}
+}
+NFT
+}
+
+@test "NAT that rewrites quotations back but not their checksum: detected at the first hop behind it" {
+	topo_up 4
+	stateless_nat
+	for m in --udp --tcp; do
+		trace -n --diff $m "$TOPO_SERVER4"
+		[ "$status" -eq 0 ]
+		diff <(hop_addrs) <(chain_addrs 4 4)
+		# one changed line, right after hop 3 (router 3 saw the NATed
+		# probe first); later hops show nothing new
+		[ "$(grep -c 'changed:' <<<"$output")" -eq 1 ]
+		[[ $(sed -n 4p <<<"$output") == " 3  $TOPO_R3_4 "* ]]
+		[[ $(sed -n 5p <<<"$output") =~ ^\ \ \ \ changed:\ (udp|tcp)\.csum\ 0x[0-9a-f]+-\>0x[0-9a-f]+\ \(NAT\)$ ]]
+	done
+	trace -n --json "$TOPO_SERVER4"
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [h["nat"] for h in d["hops"]] == [False, False, True, True, True]
+assert [c["field"] for c in d["hops"][2]["diff"]] == ["udp.csum"]
+assert d["hops"][3]["diff"] == [] and d["hops"][3]["changed"] == d["hops"][2]["changed"]
+' <<<"$output"
+}
+
+@test "NAT that leaves quotations alone: the quoted source changes at the first hop behind it" {
+	topo_up 4
+	stateless_nat keep
+	trace -n --diff "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	diff <(hop_addrs) <(chain_addrs 4 4)
+	[ "$(grep -c 'changed:' <<<"$output")" -eq 1 ]
+	[[ $(sed -n 5p <<<"$output") == "    changed: src 198.18.0.1->198.18.2.1 udp.csum 0x"*" (NAT)" ]]
+}
+
+@test "Linux masquerade (topo --nat): the trace crosses it with every hop right" {
+	topo_up --nat 2 4
+	for m in --udp --icmp --tcp; do
+		trace -n $m "$TOPO_SERVER4"
+		check_chain 4 4
+		trace -n $m "$TOPO_SERVER6"
+		check_chain 4 6
+	done
+}
+
+@test "routers with the kernel's ICMP rate limit: replies it ate are asked for again" {
+	# burst of 6, then one a second: 8 probes per hop overrun it; the
+	# lost ones are resent after 250 ms, 500 ms and 1 s, and the refill
+	# answers one of them (traceroute shows "* *" there)
+	topo_up --icmp-ratelimit 2
+	trace -n -q 8 --json "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [h["probes"][0]["addr"] for h in d["hops"]] == sys.argv[1].split()
+for h in d["hops"]:
+    answered = [p for p in h["probes"] if p["addr"]]
+    assert len(answered) >= 7, h
+    assert max(p["tries"] for p in h["probes"]) > 1, h
+    assert all(p["addr"] == h["probes"][0]["addr"] for p in answered)
+' "$TOPO_R1_4 $TOPO_R2_4 $TOPO_SERVER4" <<<"$output"
+}
