@@ -32,6 +32,15 @@ subcommands() {
 	"$ECHOLOT" --help | awk '/^Subcommands:/ {on=1; next} on && /^  [a-z]/ {print $1}'
 }
 
+# The shortest prefix of $1 that no other subcommand starts with.
+unique_prefix() {
+	local n
+	for ((n = 1; n <= ${#1}; n++)); do
+		[ "$(subcommands | grep -c "^${1:0:n}")" -eq 1 ] && break
+	done
+	echo "${1:0:n}"
+}
+
 long_options() {
 	"$ECHOLOT" --generate options |
 		awk -F'\t' -v s="$1" '$1 == "option" && $2 == s && $4 != "" {print "--" $4}' | sort
@@ -129,7 +138,7 @@ zsh_start() {
 @test "zsh: subcommand from a prefix, 'SUB --<TAB>' lists the table's options" {
 	zsh_start "$REAL"
 	while read -r sub; do
-		tmux_type "echolot ${sub:0:3}"; tmux_key Tab
+		tmux_type "echolot $(unique_prefix "$sub")"; tmux_key Tab
 		tmux_wait "^zsh% echolot $sub $"
 		tmux_type '--'; tmux_key Tab
 		for opt in $(long_options "$sub"); do
