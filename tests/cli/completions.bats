@@ -32,13 +32,16 @@ subcommands() {
 	"$ECHOLOT" --help | awk '/^Subcommands:/ {on=1; next} on && /^  [a-z]/ {print $1}'
 }
 
-# The shortest prefix of $1 that no other subcommand starts with.
+# unique_prefix SUB: the shortest prefix (3 letters at least) that no other
+# subcommand shares, so one Tab completes it whole (nep- is two).
 unique_prefix() {
-	local n
-	for ((n = 1; n <= ${#1}; n++)); do
-		[ "$(subcommands | grep -c "^${1:0:n}")" -eq 1 ] && break
+	local n=3 all
+	all=$(subcommands)
+	while [ "$n" -lt "${#1}" ] &&
+		[ "$(grep -c "^${1:0:$n}" <<<"$all")" -gt 1 ]; do
+		n=$((n + 1))
 	done
-	echo "${1:0:n}"
+	echo "${1:0:$n}"
 }
 
 long_options() {
