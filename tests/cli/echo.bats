@@ -152,11 +152,13 @@ stop_server() {
 	$PEER corrupt --port "$PORT" --offset 37 --count 5 --wait 20 \
 		>"$BATS_TEST_TMPDIR/corrupt.out" 3>&- &
 	SOCAT=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 400); do
 		grep -q ready "$BATS_TEST_TMPDIR/corrupt.out" && break
 		sleep 0.05
 	done
-	run "$ECHOLOT" echo -u -P "$PORT" -c 2 -i 0.05 -s 64 127.0.0.1
+	grep -q ready "$BATS_TEST_TMPDIR/corrupt.out"
+	# -W 5: a python echo on a loaded machine may answer late
+	run "$ECHOLOT" echo -u -P "$PORT" -c 2 -i 0.05 -s 64 -W 5 127.0.0.1
 	[ "$status" -eq 1 ]
 	[ "$(grep -c '^seq=[01]: MISMATCH at byte 37: got 0x' <<<"$output")" -eq 2 ]
 }

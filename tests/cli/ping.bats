@@ -4,6 +4,8 @@
 # Nagios, many targets, signals, the TCP/UDP modes, and one-line errors
 # with exit 2 for every bad option or value. Runs as root.
 
+load ../helpers/wait
+
 setup() {
 	ECHOLOT=${ECHOLOT:-$BATS_TEST_DIRNAME/../../build/echolot}
 }
@@ -311,7 +313,7 @@ iputils_part() {
 	port=$((20000 + RANDOM % 20000))
 	socat TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork /dev/null &
 	BG_PID=$!
-	sleep 0.3
+	wait_listen tcp "$port"
 	run "$ECHOLOT" ping --tcp-connect -P "$port" -c 2 -i 0.1 127.0.0.1
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "PING 127.0.0.1 (127.0.0.1) tcp port $port: connect() probes." ]
@@ -325,7 +327,7 @@ iputils_part() {
 	port=$((20000 + RANDOM % 20000))
 	socat TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork /dev/null &
 	BG_PID=$!
-	sleep 0.3
+	wait_listen tcp "$port"
 	run "$ECHOLOT" ping --tcp -P "$port" -c 2 -i 0.1 127.0.0.1
 	[ "$status" -eq 0 ]
 	[[ ${lines[1]} =~ ^"SYN-ACK from 127.0.0.1 port $port: seq=1 ttl=64 time="[0-9.]+" ms (open)"$ ]]
@@ -355,7 +357,7 @@ iputils_part() {
 	port=$((20000 + RANDOM % 20000))
 	socat UDP-RECVFROM:$port,bind=127.0.0.1,fork EXEC:cat &
 	BG_PID=$!
-	sleep 0.3
+	wait_listen udp "$port"
 	run "$ECHOLOT" ping --udp -P "$port" -c 1 127.0.0.1
 	[ "$status" -eq 0 ]
 	[[ ${lines[1]} =~ ^"reply from 127.0.0.1 port $port: seq=1 ".*"(open)"$ ]]

@@ -5,6 +5,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load ../helpers/wait
+
 setup() {
 	ECHOLOT=${ECHOLOT:-$BATS_TEST_DIRNAME/../../build/echolot}
 }
@@ -72,7 +74,7 @@ check_loopback() {
 	check_loopback 127.0.0.1 44
 	socat TCP-LISTEN:47311,bind=127.0.0.1,reuseaddr,fork SYSTEM:true &
 	pid=$!
-	sleep 0.3
+	wait_listen tcp "47311"
 	run "$ECHOLOT" trace -n --tcp -p 47311 --json 127.0.0.1
 	kill "$pid"
 	[ "$status" -eq 0 ]
