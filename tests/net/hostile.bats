@@ -172,3 +172,182 @@ server_silent() {
 	echo "$output" | grep -Eq '^ ?3  \* \* \*$'
 	injected "$TOPO_LAST_PID" "$TOPO_LAST_LOG" 300
 }
+
+# ----------------------------------------------------------- echo server
+
+FLOOD=$BATS_TEST_DIRNAME/../helpers/tcp_flood.py
+
+start_echo() {
+	"$ECHOLOT" echo --serve --listen 127.0.0.1:40717 "$@" >"$BATS_TEST_TMPDIR/echo.log" 2>&1 &
+	SRV=$!
+	PIDS+=("$SRV")
+	wait_listen - 40717
+}
+
+# Waits (at most 10 s) until the flood log FILE says "holding".
+flood_holding() {
+	for _ in $(seq 100); do grep -q '^holding' "$1" && return 0; sleep 0.1; done
+	return 1
+}
+
+@test "echo server: 300 idle connections from one source keep 16 (per-source cap); another client is served; RSS stays under 8 MiB" {
+	start_echo
+	before=$(rss_kib "$SRV")
+	timeout 30 python3 "$FLOOD" 127.0.0.1 40717 300 4 >"$BATS_TEST_TMPDIR/flood" &
+	PIDS+=($!)
+	flood_holding "$BATS_TEST_TMPDIR/flood"
+	during=$(rss_kib "$SRV")
+	run timeout 10 "$ECHOLOT" echo -q -P 40717 -c 3 -i 0.1 127.0.0.1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Intact: 3 of 3"* ]]
+	wait "${PIDS[-1]}"
+	cat "$BATS_TEST_TMPDIR/flood"
+	grep -q '^open 16 of 300$' "$BATS_TEST_TMPDIR/flood"
+	echo "rss before $before during $during KiB"
+	[ "$during" -lt 8192 ]
+}
+
+@test "echo server: 600 idle connections from 40 sources fill --max-conns 256; --idle-timeout 1 frees them and a new client is served; RSS under 16 MiB" {
+	start_echo --idle-timeout 1
+	timeout 30 python3 "$FLOOD" 127.0.0.1 40717 600 6 --sources 40 >"$BATS_TEST_TMPDIR/flood" &
+	PIDS+=($!)
+	flood_holding "$BATS_TEST_TMPDIR/flood"
+	during=$(rss_kib "$SRV")
+	sleep 2.5
+	run timeout 10 "$ECHOLOT" echo -q -P 40717 -c 3 -i 0.1 127.0.0.1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Intact: 3 of 3"* ]]
+	wait "${PIDS[-1]}"
+	cat "$BATS_TEST_TMPDIR/flood"
+	grep -q '^open 0 of 600$' "$BATS_TEST_TMPDIR/flood"
+	grep -q '(max-conns)' "$BATS_TEST_TMPDIR/echo.log"
+	echo "rss during $during KiB"
+	[ "$during" -lt 16384 ]
+}
+
+@test "echo server: 50 connections that send for 3 s and never read, from 10 sources: others are served, RSS under 16 MiB" {
+	start_echo --tcp-buffer 65536
+	python3 - "$BATS_TEST_TMPDIR/slow" <<'PY' &
+import socket, sys, time
+conns = []
+for i in range(50):
+    s = socket.socket()
+    s.bind(("127.0.0.%d" % (2 + i % 10), 0))
+    s.connect(("127.0.0.1", 40717))
+    s.setblocking(False)
+    conns.append(s)
+sent, end, chunk = 0, time.monotonic() + 3, b"x" * 65536
+while time.monotonic() < end:
+    for s in conns:
+        try:
+            sent += s.send(chunk)
+        except BlockingIOError:
+            pass
+    time.sleep(0.01)
+open(sys.argv[1], "w").write("sent %d\n" % sent)
+time.sleep(2)
+PY
+	PIDS+=($!)
+	sleep 2
+	during=$(rss_kib "$SRV")
+	run timeout 10 "$ECHOLOT" echo -q -P 40717 -c 3 -i 0.1 127.0.0.1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	wait "${PIDS[-1]}"
+	cat "$BATS_TEST_TMPDIR/slow"
+	# (what the kernel's socket buffers took is printed, not asserted:
+	# it depends on loopback autotuning, not on echolot)
+	echo "rss during $during KiB"
+	[ "$during" -lt 16384 ]
+}
+
+# ----------------------------------------------------------- nep-server
+
+start_nep() {
+	topo_bg server "$ECHOLOT" nep-server --no-crypto --handshake-timeout 2 "$@"
+	NEP_PID=$TOPO_LAST_PID
+	NEP_LOG=$TOPO_LAST_LOG
+	wait_listen server 9929
+}
+
+# 100 connections that send HEX, killed with SIGKILL after HOLD seconds.
+nep_round() {
+	local hex=$1 hold=$2
+	topo_bg client python3 "$FLOOD" "$TOPO_SERVER4" 9929 100 10 --send "$hex"
+	flood_holding "$TOPO_LAST_LOG"
+	sleep "$hold"
+	kill -KILL "$TOPO_LAST_PID" 2>/dev/null || true
+}
+
+@test "nep-server: 500 clients sending garbage, a 65535-word length, half a handshake or nothing, killed mid-handshake: the next client is served, RSS bounded" {
+	topo_up 0
+	start_nep --max-clients 100
+	before=$(rss_kib "$NEP_PID")
+	nep_round "$(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n')" 0.5
+	nep_round 0102ffff000000010000000000000000 0.5
+	nep_round 01020028000000010000 0.5
+	nep_round 01 0.5
+	nep_round "" 0.5
+	sleep 0.5
+	after=$(rss_kib "$NEP_PID")
+	run timeout 30 ip netns exec "$(topo_ns client)" "$ECHOLOT" nep-client --no-crypto -c 2 --delay 0.2 "$TOPO_SERVER4"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	kill -0 "$NEP_PID"
+	echo "rss before $before after $after KiB"
+	[ $((after - before)) -lt 4096 ]
+}
+
+# ----------------------------------------------------------- nep-client
+
+# A fake NEP server on 127.0.0.1:40929 that sends the bytes HEX to each
+# client, then waits WAIT seconds and closes.
+fake_nep() {
+	local hex=$1 wait=$2
+	python3 - "$hex" "$wait" <<'PY' &
+import socket, sys, time
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", 40929))
+l.listen(4)
+l.settimeout(20)
+c, _ = l.accept()
+c.sendall(bytes.fromhex(sys.argv[1]))
+time.sleep(float(sys.argv[2]))
+c.close()
+PY
+	PIDS+=($!)
+	wait_listen - 40929
+}
+
+nep_client() {
+	run timeout 20 "$ECHOLOT" nep-client --echo-port 40929 --timeout 3 -c 1 "$@" 127.0.0.1
+	echo "$output"
+	[ "$status" -eq 1 ]
+	# the banner, then one error line
+	[ "$(grep -c '^echolot nep-client: ' <<<"$output")" -eq 1 ]
+	[[ ${lines[-1]} == "echolot nep-client: "* ]]
+}
+
+@test "nep-client facing garbage: one-line error, exit 1, no hang" {
+	fake_nep "$(head -c 200 /dev/urandom | od -An -tx1 | tr -d ' \n')" 1
+	nep_client --passphrase pw
+}
+
+@test "nep-client facing a server handshake cut after 20 bytes and a close: one-line error, exit 1" {
+	fake_nep 010100180000000100000000000000000102030405 0.2
+	nep_client --passphrase pw
+}
+
+@test "nep-client facing a server handshake cut after 20 bytes that then says nothing: timeout error, exit 1" {
+	fake_nep 010100180000000100000000000000000102030405 8
+	nep_client --no-crypto
+	[[ $output == *"timed out after 3.0s"* ]]
+}
+
+@test "nep-client facing a header claiming 65535 words: one-line error, exit 1" {
+	fake_nep 0101ffff000000010000000000000000 2
+	nep_client --no-crypto
+}
