@@ -268,6 +268,44 @@ PY
 	[ $((during - before)) -lt 8192 ]
 }
 
+@test "echo server: 100 half-closed connections (send, shut down writing) get their bytes back and are closed; none stays active" {
+	start_echo
+	run timeout 30 python3 - <<'PY'
+import os, socket, time
+conns, want = [], {}
+for i in range(100):
+    s = socket.socket()
+    s.bind(("127.0.0.%d" % (2 + i % 10), 0))
+    s.connect(("127.0.0.1", 40717))
+    data = os.urandom(1000)
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    s.settimeout(5)
+    conns.append((s, data))
+intact = closed = 0
+for s, data in conns:
+    got = b""
+    try:
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                closed += 1
+                break
+            got += chunk
+    except OSError:
+        pass
+    intact += got == data
+print("intact %d closed %d" % (intact, closed))
+PY
+	echo "$output"
+	[ "$output" = "intact 100 closed 100" ]
+	# and the server holds none of them any more
+	kill -USR1 "$SRV"
+	for _ in $(seq 50); do grep -q 'tcp: accepted' "$BATS_TEST_TMPDIR/echo.log" && break; sleep 0.05; done
+	grep 'tcp: accepted' "$BATS_TEST_TMPDIR/echo.log"
+	grep -q 'tcp: accepted 100 | active 0 |' "$BATS_TEST_TMPDIR/echo.log"
+}
+
 # ----------------------------------------------------------- nep-server
 
 start_nep() {
