@@ -59,79 +59,75 @@ enum {
 
 #define F(id) (1ull << (id))
 /* Options that belong to one mode only. */
-#define ECHO_SERVE_ONLY                                                      \
-	(F(O_LISTEN) | F(O_USER) | F(O_RATE) | F(O_BURST) |                  \
-	 F(O_GLOBAL_RATE) | F(O_MAX_DATAGRAM) | F(O_REFUSE_PORT) |           \
-	 F(O_MAX_CONNS) | F(O_MAX_CONNS_SOURCE) | F(O_IDLE) |                \
-	 F(O_TCP_BUFFER) | F(O_NO_TCP) | F(O_NO_UDP))
-#define ECHO_CLIENT_ONLY                                                     \
-	(F(O_UDP) | F(O_COUNT) | F(O_SIZE) | F(O_PATTERN) | F(O_INTERVAL) |  \
+#define ECHO_SERVE_ONLY                                                        \
+	(F(O_LISTEN) | F(O_USER) | F(O_RATE) | F(O_BURST) | F(O_GLOBAL_RATE) | \
+	 F(O_MAX_DATAGRAM) | F(O_REFUSE_PORT) | F(O_MAX_CONNS) |               \
+	 F(O_MAX_CONNS_SOURCE) | F(O_IDLE) | F(O_TCP_BUFFER) | F(O_NO_TCP) |   \
+	 F(O_NO_UDP))
+#define ECHO_CLIENT_ONLY                                                       \
+	(F(O_UDP) | F(O_COUNT) | F(O_SIZE) | F(O_PATTERN) | F(O_INTERVAL) |    \
 	 F(O_QUIET))
 #define ECHO_CHECK_ONLY (F(O_CHARGEN_PORT))
 
 static const struct opts_def echo_defs[] = {
-	{ O_SERVE, 0, "serve", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "run the hardened echo server (TCP and UDP)", 0 },
-	{ O_CHECK, 0, "check", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "check HOSTs for exposed echo (7) and chargen (19) services", 0 },
-	{ O_UDP, 'u', "udp", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "client: use UDP (default TCP)", 0 },
-	{ O_PORT, 'P', "port", OPTS_PORT, "PORT", 1, 65535, NULL,
-	  "echo port (default 7)", 0 },
-	{ O_COUNT, 'c', "count", OPTS_INT, "COUNT", 0, 1e12, NULL,
-	  "client: send COUNT payloads (default 5, 0 = until interrupted)",
-	  0 },
-	{ O_SIZE, 's', "size", OPTS_INT, "BYTES", 0, 16777216, NULL,
-	  "client: payload size (default 64; UDP at most 65507)", 0 },
-	{ O_PATTERN, 'p', "pattern", OPTS_STRING, "HEX", 0, 0, NULL,
-	  "client: fill payloads with this pattern (default random bytes)",
-	  0 },
-	{ O_INTERVAL, 'i', "interval", OPTS_DURATION, "SECONDS", 0, 3600,
-	  NULL, "client: time between payloads (default 1s)", 0 },
-	{ O_TIMEOUT, 'W', "timeout", OPTS_DURATION, "SECONDS", 0.001, 600,
-	  NULL, "time to wait for a reply or a connection (default 2s)", 0 },
-	{ O_QUIET, 'q', "quiet", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "client: only the summary", 0 },
-	{ O_IPV4, '4', NULL, OPTS_FLAG, NULL, 0, 0, NULL,
-	  "resolve HOST to IPv4 only", 0 },
-	{ O_IPV6, '6', NULL, OPTS_FLAG, NULL, 0, 0, NULL,
-	  "resolve HOST to IPv6 only", 0 },
-	{ O_JSON, 0, "json", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "JSON output (client summary, check report, server counters)",
-	  0 },
-	{ O_LISTEN, 0, "listen", OPTS_STRING, "ADDR[:PORT]", 0, 0, NULL,
-	  "serve: listen here (repeatable; [::1]:7007; default 127.0.0.1 "
-	  "and ::1)",
-	  OPTS_REPEAT },
-	{ O_USER, 0, "user", OPTS_USER, "USER", 0, 0, NULL,
-	  "serve: run as USER after binding (default nobody)", 0 },
-	{ O_RATE, 0, "rate", OPTS_NUM, "N", 0.001, 1e7, NULL,
-	  "serve: UDP replies/s per source (default 50)", 0 },
-	{ O_BURST, 0, "burst", OPTS_NUM, "N", 1, 1e7, NULL,
-	  "serve: UDP replies a source may save up (default 100)", 0 },
-	{ O_GLOBAL_RATE, 0, "global-rate", OPTS_NUM, "N", 0.001, 1e8, NULL,
-	  "serve: UDP replies/s for all sources together (default 2000)", 0 },
-	{ O_MAX_DATAGRAM, 0, "max-datagram", OPTS_INT, "BYTES", 1, 65507, NULL,
-	  "serve: drop longer datagrams (default 1472)", 0 },
-	{ O_REFUSE_PORT, 0, "refuse-port", OPTS_STRING, "LIST", 0, 0, NULL,
-	  "serve: never answer these UDP source ports too (53,5000-5010)",
-	  OPTS_REPEAT },
-	{ O_MAX_CONNS, 0, "max-conns", OPTS_INT, "N", 1, 100000, NULL,
-	  "serve: TCP connections at once (default 256)", 0 },
-	{ O_MAX_CONNS_SOURCE, 0, "max-conns-per-source", OPTS_INT, "N", 1,
-	  100000, NULL, "serve: TCP connections per source address (default 16)",
-	  0 },
-	{ O_IDLE, 0, "idle-timeout", OPTS_DURATION, "SECONDS", 0.01, 86400,
-	  NULL, "serve: close TCP connections idle this long (default 60s)",
-	  0 },
-	{ O_TCP_BUFFER, 0, "tcp-buffer", OPTS_INT, "BYTES", 512, 16777216,
-	  NULL, "serve: bytes buffered per TCP connection (default 65536)", 0 },
-	{ O_NO_TCP, 0, "no-tcp", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "serve: UDP only", 0 },
-	{ O_NO_UDP, 0, "no-udp", OPTS_FLAG, NULL, 0, 0, NULL,
-	  "serve: TCP only", 0 },
-	{ O_CHARGEN_PORT, 0, "chargen-port", OPTS_PORT, "PORT", 1, 65535, NULL,
-	  "check: chargen port (default 19)", 0 },
+	{O_SERVE, 0, "serve", OPTS_FLAG, NULL, 0, 0, NULL,
+	 "run the hardened echo server (TCP and UDP)", 0},
+	{O_CHECK, 0, "check", OPTS_FLAG, NULL, 0, 0, NULL,
+	 "check HOSTs for exposed echo (7) and chargen (19) services", 0},
+	{O_UDP, 'u', "udp", OPTS_FLAG, NULL, 0, 0, NULL,
+	 "client: use UDP (default TCP)", 0},
+	{O_PORT, 'P', "port", OPTS_PORT, "PORT", 1, 65535, NULL,
+	 "echo port (default 7)", 0},
+	{O_COUNT, 'c', "count", OPTS_INT, "COUNT", 0, 1e12, NULL,
+	 "client: send COUNT payloads (default 5, 0 = until interrupted)", 0},
+	{O_SIZE, 's', "size", OPTS_INT, "BYTES", 0, 16777216, NULL,
+	 "client: payload size (default 64; UDP at most 65507)", 0},
+	{O_PATTERN, 'p', "pattern", OPTS_STRING, "HEX", 0, 0, NULL,
+	 "client: fill payloads with this pattern (default random bytes)", 0},
+	{O_INTERVAL, 'i', "interval", OPTS_DURATION, "SECONDS", 0, 3600, NULL,
+	 "client: time between payloads (default 1s)", 0},
+	{O_TIMEOUT, 'W', "timeout", OPTS_DURATION, "SECONDS", 0.001, 600, NULL,
+	 "time to wait for a reply or a connection (default 2s)", 0},
+	{O_QUIET, 'q', "quiet", OPTS_FLAG, NULL, 0, 0, NULL,
+	 "client: only the summary", 0},
+	{O_IPV4, '4', NULL, OPTS_FLAG, NULL, 0, 0, NULL,
+	 "resolve HOST to IPv4 only", 0},
+	{O_IPV6, '6', NULL, OPTS_FLAG, NULL, 0, 0, NULL,
+	 "resolve HOST to IPv6 only", 0},
+	{O_JSON, 0, "json", OPTS_FLAG, NULL, 0, 0, NULL,
+	 "JSON output (client summary, check report, server counters)", 0},
+	{O_LISTEN, 0, "listen", OPTS_STRING, "ADDR[:PORT]", 0, 0, NULL,
+	 "serve: listen here (repeatable; [::1]:7007; default 127.0.0.1 "
+	 "and ::1)",
+	 OPTS_REPEAT},
+	{O_USER, 0, "user", OPTS_USER, "USER", 0, 0, NULL,
+	 "serve: run as USER after binding (default nobody)", 0},
+	{O_RATE, 0, "rate", OPTS_NUM, "N", 0.001, 1e7, NULL,
+	 "serve: UDP replies/s per source (default 50)", 0},
+	{O_BURST, 0, "burst", OPTS_NUM, "N", 1, 1e7, NULL,
+	 "serve: UDP replies a source may save up (default 100)", 0},
+	{O_GLOBAL_RATE, 0, "global-rate", OPTS_NUM, "N", 0.001, 1e8, NULL,
+	 "serve: UDP replies/s for all sources together (default 2000)", 0},
+	{O_MAX_DATAGRAM, 0, "max-datagram", OPTS_INT, "BYTES", 1, 65507, NULL,
+	 "serve: drop longer datagrams (default 1472)", 0},
+	{O_REFUSE_PORT, 0, "refuse-port", OPTS_STRING, "LIST", 0, 0, NULL,
+	 "serve: never answer these UDP source ports too (53,5000-5010)",
+	 OPTS_REPEAT},
+	{O_MAX_CONNS, 0, "max-conns", OPTS_INT, "N", 1, 100000, NULL,
+	 "serve: TCP connections at once (default 256)", 0},
+	{O_MAX_CONNS_SOURCE, 0, "max-conns-per-source", OPTS_INT, "N", 1,
+	 100000, NULL, "serve: TCP connections per source address (default 16)",
+	 0},
+	{O_IDLE, 0, "idle-timeout", OPTS_DURATION, "SECONDS", 0.01, 86400, NULL,
+	 "serve: close TCP connections idle this long (default 60s)", 0},
+	{O_TCP_BUFFER, 0, "tcp-buffer", OPTS_INT, "BYTES", 512, 16777216, NULL,
+	 "serve: bytes buffered per TCP connection (default 65536)", 0},
+	{O_NO_TCP, 0, "no-tcp", OPTS_FLAG, NULL, 0, 0, NULL, "serve: UDP only",
+	 0},
+	{O_NO_UDP, 0, "no-udp", OPTS_FLAG, NULL, 0, 0, NULL, "serve: TCP only",
+	 0},
+	{O_CHARGEN_PORT, 0, "chargen-port", OPTS_PORT, "PORT", 1, 65535, NULL,
+	 "check: chargen port (default 19)", 0},
 };
 
 const struct opts_cmd cmd_echo_opts = {
@@ -162,6 +158,74 @@ struct echo_opts {
 	uint16_t chargen_port;
 };
 
+/* The --serve and --check options. */
+static int echo_on_serve_opt(struct echo_opts *o, const struct opts_def *def,
+			     const struct opts_val *val, char *err,
+			     size_t errlen)
+{
+	switch (def->id) {
+	case O_LISTEN:
+		if (o->srv.nlisten >= ECHO_SRV_LISTEN_MAX) {
+			snprintf(err, errlen, "--listen: at most %d addresses",
+				 ECHO_SRV_LISTEN_MAX);
+			return -1;
+		}
+		/* The port comes later (-P may follow); 0 marks "default". */
+		return echo_parse_listen(val->str, 0,
+					 &o->srv.listen[o->srv.nlisten++], err,
+					 errlen);
+	case O_USER:
+		o->user = val->str;
+		break;
+	case O_RATE:
+		o->srv.rate = val->num;
+		break;
+	case O_BURST:
+		o->srv.burst = val->num;
+		break;
+	case O_GLOBAL_RATE:
+		o->srv.global_rate = val->num;
+		break;
+	case O_MAX_DATAGRAM:
+		o->srv.max_datagram = (size_t)val->i;
+		break;
+	case O_REFUSE_PORT:
+		if (echo_ports_add(&o->srv.refused, val->str, err, errlen) <
+		    0) {
+			char tmp[200];
+
+			snprintf(tmp, sizeof(tmp), "--refuse-port: %s", err);
+			snprintf(err, errlen, "%s", tmp);
+			return -1;
+		}
+		break;
+	case O_MAX_CONNS:
+		o->srv.max_conns = (size_t)val->i;
+		break;
+	case O_MAX_CONNS_SOURCE:
+		o->srv.max_conns_source = (size_t)val->i;
+		break;
+	case O_IDLE:
+		o->srv.idle_timeout = val->num;
+		break;
+	case O_TCP_BUFFER:
+		o->srv.tcp_buffer = (size_t)val->i;
+		break;
+	case O_NO_TCP:
+		o->srv.tcp = false;
+		break;
+	case O_NO_UDP:
+		o->srv.udp = false;
+		break;
+	case O_CHARGEN_PORT:
+		o->chargen_port = (uint16_t)val->i;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
 static int echo_on_opt(void *ctx, const struct opts_def *def,
 		       const struct opts_val *val, char *err, size_t errlen)
 {
@@ -178,54 +242,41 @@ static int echo_on_opt(void *ctx, const struct opts_def *def,
 	}
 	o->given |= F(def->id);
 	switch (def->id) {
-	case O_UDP: o->cli.udp = true; break;
-	case O_PORT: o->port = (uint16_t)val->i; break;
-	case O_COUNT: o->cli.count = (uint64_t)val->i; break;
-	case O_SIZE: o->cli.size = (size_t)val->i; break;
+	case O_UDP:
+		o->cli.udp = true;
+		break;
+	case O_PORT:
+		o->port = (uint16_t)val->i;
+		break;
+	case O_COUNT:
+		o->cli.count = (uint64_t)val->i;
+		break;
+	case O_SIZE:
+		o->cli.size = (size_t)val->i;
+		break;
 	case O_PATTERN:
 		return echo_payload_pattern(&o->cli.payload, val->str, err,
 					    errlen);
-	case O_INTERVAL: o->cli.interval = val->num; break;
-	case O_TIMEOUT: o->timeout = val->num; break;
-	case O_QUIET: o->quiet = true; break;
-	case O_IPV4: o->family = AF_INET; break;
-	case O_IPV6: o->family = AF_INET6; break;
-	case O_JSON: o->json = true; break;
-	case O_LISTEN:
-		if (o->srv.nlisten >= ECHO_SRV_LISTEN_MAX) {
-			snprintf(err, errlen, "--listen: at most %d addresses",
-				 ECHO_SRV_LISTEN_MAX);
-			return -1;
-		}
-		/* The port comes later (-P may follow); 0 marks "default". */
-		return echo_parse_listen(val->str, 0,
-					 &o->srv.listen[o->srv.nlisten++], err,
-					 errlen);
-	case O_USER: o->user = val->str; break;
-	case O_RATE: o->srv.rate = val->num; break;
-	case O_BURST: o->srv.burst = val->num; break;
-	case O_GLOBAL_RATE: o->srv.global_rate = val->num; break;
-	case O_MAX_DATAGRAM: o->srv.max_datagram = (size_t)val->i; break;
-	case O_REFUSE_PORT:
-		if (echo_ports_add(&o->srv.refused, val->str, err, errlen) <
-		    0) {
-			char tmp[200];
-
-			snprintf(tmp, sizeof(tmp), "--refuse-port: %s", err);
-			snprintf(err, errlen, "%s", tmp);
-			return -1;
-		}
+	case O_INTERVAL:
+		o->cli.interval = val->num;
 		break;
-	case O_MAX_CONNS: o->srv.max_conns = (size_t)val->i; break;
-	case O_MAX_CONNS_SOURCE:
-		o->srv.max_conns_source = (size_t)val->i;
+	case O_TIMEOUT:
+		o->timeout = val->num;
 		break;
-	case O_IDLE: o->srv.idle_timeout = val->num; break;
-	case O_TCP_BUFFER: o->srv.tcp_buffer = (size_t)val->i; break;
-	case O_NO_TCP: o->srv.tcp = false; break;
-	case O_NO_UDP: o->srv.udp = false; break;
-	case O_CHARGEN_PORT: o->chargen_port = (uint16_t)val->i; break;
-	default: break;
+	case O_QUIET:
+		o->quiet = true;
+		break;
+	case O_IPV4:
+		o->family = AF_INET;
+		break;
+	case O_IPV6:
+		o->family = AF_INET6;
+		break;
+	case O_JSON:
+		o->json = true;
+		break;
+	default:
+		return echo_on_serve_opt(o, def, val, err, errlen);
 	}
 	return 0;
 }
@@ -276,20 +327,18 @@ static int echo_check_modes(const struct echo_opts *o)
 		return echo_usage_error("%s", "--serve and --check exclude "
 					      "each other");
 	if (!serve && (o->given & ECHO_SERVE_ONLY))
-		return echo_usage_error(
-			"%s needs --serve",
-			echo_first_given(o, ECHO_SERVE_ONLY, name,
-					 sizeof(name)));
+		return echo_usage_error("%s needs --serve",
+					echo_first_given(o, ECHO_SERVE_ONLY,
+							 name, sizeof(name)));
 	if ((serve || check) && (o->given & ECHO_CLIENT_ONLY))
 		return echo_usage_error(
 			"%s is a client option (not with --serve or --check)",
 			echo_first_given(o, ECHO_CLIENT_ONLY, name,
 					 sizeof(name)));
 	if (!check && (o->given & ECHO_CHECK_ONLY))
-		return echo_usage_error(
-			"%s needs --check",
-			echo_first_given(o, ECHO_CHECK_ONLY, name,
-					 sizeof(name)));
+		return echo_usage_error("%s needs --check",
+					echo_first_given(o, ECHO_CHECK_ONLY,
+							 name, sizeof(name)));
 	if (serve && o->nhosts)
 		return echo_usage_error("unexpected argument '%s' (--serve "
 					"takes --listen ADDR[:PORT])",
@@ -403,9 +452,9 @@ static void echo_serve_banner(const struct echo_srv *s)
 	fprintf(stderr, "echolot echo: serving");
 	for (i = 0; i < s->cfg.nlisten; i++)
 		fprintf(stderr, " %s",
-			echo_addr_str((const struct sockaddr *)&s->cfg.listen[i]
-					      .ss,
-				      name, sizeof(name)));
+			echo_addr_str(
+				(const struct sockaddr *)&s->cfg.listen[i].ss,
+				name, sizeof(name)));
 	fprintf(stderr, " (%s%s%s) as uid %u\n", s->cfg.tcp ? "tcp" : "",
 		s->cfg.tcp && s->cfg.udp ? ", " : "", s->cfg.udp ? "udp" : "",
 		(unsigned)geteuid());
@@ -414,7 +463,7 @@ static void echo_serve_banner(const struct echo_srv *s)
 
 static int echo_serve(struct echo_opts *o)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGUSR1 };
+	static const int sigs[] = {SIGTERM, SIGINT, SIGUSR1};
 	struct echo_serve_ctx ctx;
 	struct loop l;
 	char err[256];
@@ -510,8 +559,8 @@ static void echo_client_event(void *arg, const struct echo_cli_ev *ev)
 		else
 			printf("seq=%llu: MISMATCH at byte %zu: got 0x%02x, "
 			       "sent 0x%02x\n",
-			       (unsigned long long)ev->seq, ev->offset,
-			       ev->got, ev->want);
+			       (unsigned long long)ev->seq, ev->offset, ev->got,
+			       ev->want);
 		break;
 	case ECHO_EV_TIMEOUT:
 		printf("seq=%llu: no reply within %gs\n",
@@ -621,7 +670,7 @@ static int echo_client_cfg(struct echo_opts *o, struct echo_client_ctx *ctx)
 
 static int echo_client(struct echo_opts *o)
 {
-	static const int sigs[] = { SIGINT, SIGTERM };
+	static const int sigs[] = {SIGINT, SIGTERM};
 	struct echo_client_ctx ctx;
 	struct stats_summary sum;
 	struct echo_cli *c;
@@ -662,27 +711,6 @@ static int echo_client(struct echo_opts *o)
 }
 
 /* ================================================================= check */
-
-/* Bytes as a C-like string for evidence: printable as is, the rest \xNN. */
-static void echo_print_sample(FILE *f, const uint8_t *b, size_t n)
-{
-	size_t i;
-
-	fputc('"', f);
-	for (i = 0; i < n; i++) {
-		if (b[i] == '"' || b[i] == '\\')
-			fprintf(f, "\\%c", b[i]);
-		else if (b[i] >= 0x20 && b[i] < 0x7f)
-			fputc(b[i], f);
-		else if (b[i] == '\n')
-			fputs("\\n", f);
-		else if (b[i] == '\r')
-			fputs("\\r", f);
-		else
-			fprintf(f, "\\x%02x", b[i]);
-	}
-	fputc('"', f);
-}
 
 static void echo_check_text_refl(const struct echo_reflector *rf)
 {
@@ -732,7 +760,11 @@ static void echo_check_text(const struct echo_host_report *rep)
 		       echo_state_name(r->state), r->evidence);
 		if (r->sample_len) {
 			fputs(": ", stdout);
-			echo_print_sample(stdout, r->sample, r->sample_len);
+			char text[4 * sizeof(r->sample) + 3];
+
+			echo_sample_text(r->sample, r->sample_len, text,
+					 sizeof(text));
+			fputs(text, stdout);
 		}
 		putchar('\n');
 	}
@@ -848,8 +880,8 @@ static int echo_check_run(struct echo_opts *o)
 		}
 	}
 	for (i = 0; i < o->nhosts; i++) {
-		if (echo_check_host(&cfg, o->hosts[i], &rep, err,
-				    sizeof(err)) < 0) {
+		if (echo_check_host(&cfg, o->hosts[i], &rep, err, sizeof(err)) <
+		    0) {
 			fprintf(stderr, "echolot echo: %s\n", err);
 			return 2;
 		}

@@ -105,7 +105,6 @@ struct trace_conf {
 	const char *target, *source;
 	int family;
 	bool numeric, report, json, diff, count_set;
-	bool first_set, max_set;
 };
 
 /* "MAX[,HERE[,NEAR]]": MAX a duration, HERE and NEAR factors (0 off). */
@@ -179,11 +178,9 @@ static int trace_on_opt(void *ctx, const struct opts_def *def,
 		break;
 	case T_FIRST:
 		p->first_ttl = (int)val->i;
-		c->first_set = true;
 		break;
 	case T_MAX:
 		p->max_ttl = (int)val->i;
-		c->max_set = true;
 		break;
 	case T_WAIT:
 		return trace_parse_wait(c, val->str, err, errlen);

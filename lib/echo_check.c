@@ -11,6 +11,7 @@
 #include <netinet/ip_icmp.h>
 #include <netinet/icmp6.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,22 +26,80 @@
 const char *echo_state_name(enum echo_state s)
 {
 	switch (s) {
-	case ECHO_ST_OPEN: return "open";
-	case ECHO_ST_CLOSED: return "closed";
-	case ECHO_ST_FILTERED: return "filtered";
-	case ECHO_ST_OPEN_FILTERED: return "open|filtered";
-	case ECHO_ST_ERROR: return "error";
+	case ECHO_ST_OPEN:
+		return "open";
+	case ECHO_ST_CLOSED:
+		return "closed";
+	case ECHO_ST_FILTERED:
+		return "filtered";
+	case ECHO_ST_OPEN_FILTERED:
+		return "open|filtered";
+	case ECHO_ST_ERROR:
+		return "error";
 	}
 	return "?";
+}
+
+/* One byte as text: itself when printable, else \n \r or \xNN. */
+static size_t echo_sample_byte(uint8_t c, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c == '"' || c == '\\') {
+		out[0] = '\\';
+		out[1] = (char)c;
+		return 2;
+	}
+	if (c >= 0x20 && c < 0x7f) {
+		out[0] = (char)c;
+		return 1;
+	}
+	out[0] = '\\';
+	if (c == '\n' || c == '\r') {
+		out[1] = c == '\n' ? 'n' : 'r';
+		return 2;
+	}
+	out[1] = 'x';
+	out[2] = hex[c >> 4];
+	out[3] = hex[c & 15];
+	return 4;
+}
+
+size_t echo_sample_text(const uint8_t *b, size_t n, char *buf, size_t len)
+{
+	size_t need = 2, used = 0, i;
+	char one[4];
+
+	for (i = 0; i < n; i++)
+		need += echo_sample_byte(b[i], one);
+	if (len < need + 1) {
+		if (len)
+			buf[0] = '\0';
+		return need;
+	}
+	buf[used++] = '"';
+	for (i = 0; i < n; i++) {
+		size_t k = echo_sample_byte(b[i], one);
+
+		memcpy(buf + used, one, k);
+		used += k;
+	}
+	buf[used++] = '"';
+	buf[used] = '\0';
+	return need;
 }
 
 const char *echo_risk_name(enum echo_risk r)
 {
 	switch (r) {
-	case ECHO_RISK_NONE: return "none";
-	case ECHO_RISK_LOW: return "low";
-	case ECHO_RISK_MEDIUM: return "medium";
-	case ECHO_RISK_HIGH: return "high";
+	case ECHO_RISK_NONE:
+		return "none";
+	case ECHO_RISK_LOW:
+		return "low";
+	case ECHO_RISK_MEDIUM:
+		return "medium";
+	case ECHO_RISK_HIGH:
+		return "high";
 	}
 	return "?";
 }
@@ -48,7 +107,7 @@ const char *echo_risk_name(enum echo_risk r)
 /* Waits for events on fd for at most ms; the poll revents or 0. */
 static int echo_wait(int fd, short events, int ms)
 {
-	struct pollfd p = { .fd = fd, .events = events };
+	struct pollfd p = {.fd = fd, .events = events};
 	int64_t end = loop_now_ns() + (int64_t)ms * 1000000;
 
 	for (;;) {
@@ -97,8 +156,8 @@ static void echo_tcp_read_answer(struct echo_port_result *r, int fd,
 		if (w > 0)
 			r->bytes_sent = (uint64_t)w;
 	}
-	while (r->bytes_back < (r->svc == ECHO_SVC_ECHO ? r->bytes_sent
-							: ECHO_CHARGEN_CAP)) {
+	while (r->bytes_back <
+	       (r->svc == ECHO_SVC_ECHO ? r->bytes_sent : ECHO_CHARGEN_CAP)) {
 		ssize_t n;
 
 		if (!(echo_wait(fd, POLLIN, ms) & (POLLIN | POLLHUP | POLLERR)))
@@ -124,8 +183,8 @@ static void echo_probe_tcp(const struct echo_check_cfg *cfg,
 			   const struct sock_addr *dst,
 			   struct echo_port_result *r)
 {
-	int fd = socket(sock_family(dst), SOCK_STREAM | SOCK_NONBLOCK |
-						  SOCK_CLOEXEC, 0);
+	int fd = socket(sock_family(dst),
+			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int err = 0;
 	socklen_t len = sizeof(err);
 
@@ -238,9 +297,11 @@ static int echo_udp_socket(const struct sock_addr *dst, uint16_t src_port,
 static enum echo_state echo_udp_icmp(int fd, char *ev, size_t evlen)
 {
 	uint8_t ctl[512], dummy[64];
-	struct iovec iov = { dummy, sizeof(dummy) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct iovec iov = {dummy, sizeof(dummy)};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = ctl,
+			   .msg_controllen = sizeof(ctl)};
 	struct cmsghdr *cm;
 
 	if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
@@ -312,7 +373,7 @@ static void echo_probe_udp(const struct echo_check_cfg *cfg,
 			   const struct sock_addr *dst,
 			   struct echo_port_result *r)
 {
-	static const uint8_t one_byte[1] = { '\n' };
+	static const uint8_t one_byte[1] = {'\n'};
 	uint8_t back[65536];
 	const uint8_t *msg = (const uint8_t *)ECHO_PROBE;
 	size_t len = sizeof(ECHO_PROBE) - 1;
@@ -351,8 +412,9 @@ static void echo_probe_udp(const struct echo_check_cfg *cfg,
 			r->rtt_ns = loop_now_ns() - t0;
 			r->bytes_back = (uint64_t)n;
 			echo_keep_sample(r, back,
-					 (size_t)n < sizeof(back) ? (size_t)n
-								  : sizeof(back));
+					 (size_t)n < sizeof(back)
+						 ? (size_t)n
+						 : sizeof(back));
 			snprintf(r->evidence, sizeof(r->evidence),
 				 "%zd bytes back for %zu sent", n, len);
 			break;
@@ -385,8 +447,8 @@ static void echo_refl_one(const struct sock_addr *dst, uint16_t src_port,
 	n = echo_udp_exchange(fd, msg, len, back, sizeof(back), ms, &st, ev,
 			      sizeof(ev));
 	if (n == -1)
-		n = echo_udp_exchange(fd, msg, len, back, sizeof(back), ms,
-				      &st, ev, sizeof(ev));
+		n = echo_udp_exchange(fd, msg, len, back, sizeof(back), ms, &st,
+				      ev, sizeof(ev));
 	close(fd);
 	if (n == -2) {
 		t->answered = 0;
@@ -443,16 +505,15 @@ static void echo_refl_rate(const struct echo_check_cfg *cfg,
 	}
 	close(fd);
 	rf->rate_secs = cfg->rate_window;
-	rf->replies_per_s = rf->rate_secs > 0
-				    ? (double)rf->rate_back / rf->rate_secs
-				    : 0;
+	rf->replies_per_s =
+		rf->rate_secs > 0 ? (double)rf->rate_back / rf->rate_secs : 0;
 }
 
 static void echo_reflector_tests(const struct echo_check_cfg *cfg,
 				 const struct sock_addr *dst,
 				 struct echo_reflector *rf)
 {
-	static const uint16_t ports[ECHO_REFL_PORTS] = { 19, 53, 123 };
+	static const uint16_t ports[ECHO_REFL_PORTS] = {19, 53, 123};
 	int ms = echo_ms_of(cfg->timeout);
 	size_t sent = 0, back = 0;
 	int i;
@@ -464,8 +525,7 @@ static void echo_reflector_tests(const struct echo_check_cfg *cfg,
 	}
 	echo_refl_one(dst, 0, 0, ms, &rf->empty);
 	echo_refl_one(dst, 0, ECHO_BIG_DATAGRAM, ms, &rf->big);
-	rf->truncates = rf->big.answered == 1 &&
-			rf->big.back < rf->big.sent;
+	rf->truncates = rf->big.answered == 1 && rf->big.back < rf->big.sent;
 	for (i = 0; i < ECHO_REFL_PORTS; i++) {
 		sent += rf->from_port[i].sent;
 		back += rf->from_port[i].back;
@@ -478,60 +538,79 @@ static void echo_reflector_tests(const struct echo_check_cfg *cfg,
 
 /* --- verdict --- */
 
-void echo_check_judge(struct echo_host_report *rep)
+/* Adds one finding to the reason (most severe first, "; " between) and
+ * raises the risk to at least r. */
+static void echo_judge_add(struct echo_host_report *rep, enum echo_risk r,
+			   const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void echo_judge_add(struct echo_host_report *rep, enum echo_risk r,
+			   const char *fmt, ...)
 {
-	const struct echo_port_result *tcp7 = &rep->port[0],
-				      *udp7 = &rep->port[1],
-				      *tcp19 = &rep->port[2],
-				      *udp19 = &rep->port[3];
+	size_t used = strlen(rep->reason);
+	va_list ap;
+
+	if (used && used + 2 < sizeof(rep->reason)) {
+		memcpy(rep->reason + used, "; ", 3);
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(rep->reason + used, sizeof(rep->reason) - used, fmt, ap);
+	va_end(ap);
+	if (r > rep->risk)
+		rep->risk = r;
+}
+
+static void echo_judge_udp_echo(struct echo_host_report *rep)
+{
 	const struct echo_reflector *rf = &rep->refl;
 	bool svc_port = false;
 	size_t i;
 
-	for (i = 0; i < 4; i++)
-		if (rep->port[i].state == ECHO_ST_OPEN)
-			rep->exposed = true;
 	for (i = 0; rf->tested && i < ECHO_REFL_PORTS; i++)
 		if (rf->from_port[i].answered == 1)
 			svc_port = true;
+	if (svc_port || rf->empty.answered == 1)
+		echo_judge_add(rep, ECHO_RISK_HIGH,
+			       "UDP echo answers %s: it can be looped against "
+			       "chargen/DNS/NTP and used as a reflector",
+			       svc_port ? "datagrams from service ports"
+					: "zero-length datagrams");
+	else
+		echo_judge_add(rep, ECHO_RISK_MEDIUM,
+			       "UDP echo is open: a reflector for spoofed "
+			       "traffic (%.0f replies/s measured)",
+			       rf->replies_per_s);
+}
+
+void echo_check_judge(struct echo_host_report *rep)
+{
+	size_t i;
+
+	rep->exposed = false;
 	rep->risk = ECHO_RISK_NONE;
-	snprintf(rep->reason, sizeof(rep->reason),
-		 "neither echo nor chargen answers");
-	if (tcp7->state == ECHO_ST_OPEN) {
-		rep->risk = ECHO_RISK_LOW;
-		snprintf(rep->reason, sizeof(rep->reason),
-			 "TCP echo is open (no reflection over TCP, but it "
-			 "is an unneeded service)");
-	}
-	if (tcp19->state == ECHO_ST_OPEN) {
-		rep->risk = ECHO_RISK_MEDIUM;
-		snprintf(rep->reason, sizeof(rep->reason),
-			 "TCP chargen is open: anyone can draw an endless "
-			 "stream from it");
-	}
-	if (udp7->state == ECHO_ST_OPEN) {
-		rep->risk = ECHO_RISK_MEDIUM;
-		snprintf(rep->reason, sizeof(rep->reason),
-			 "UDP echo is open: a reflector for spoofed traffic "
-			 "(%.0f replies/s measured)",
-			 rf->replies_per_s);
-		if (svc_port || rf->empty.answered == 1) {
-			rep->risk = ECHO_RISK_HIGH;
-			snprintf(rep->reason, sizeof(rep->reason),
-				 "UDP echo answers %s: it can be looped "
-				 "against chargen/DNS/NTP and used as a "
-				 "reflector",
-				 svc_port ? "datagrams from service ports"
-					  : "zero-length datagrams");
-		}
-	}
-	if (udp19->state == ECHO_ST_OPEN) {
-		rep->risk = ECHO_RISK_HIGH;
-		snprintf(rep->reason, sizeof(rep->reason),
-			 "UDP chargen is open: an amplifier (%.1fx the bytes "
-			 "sent) that loops with any echo service",
-			 rep->chargen_ratio);
-	}
+	rep->reason[0] = '\0';
+	for (i = 0; i < 4; i++)
+		if (rep->port[i].state == ECHO_ST_OPEN)
+			rep->exposed = true;
+	if (rep->port[3].state == ECHO_ST_OPEN)
+		echo_judge_add(rep, ECHO_RISK_HIGH,
+			       "UDP chargen is open: an amplifier (%.1fx the "
+			       "bytes sent) that loops with any echo service",
+			       rep->chargen_ratio);
+	if (rep->port[1].state == ECHO_ST_OPEN)
+		echo_judge_udp_echo(rep);
+	if (rep->port[2].state == ECHO_ST_OPEN)
+		echo_judge_add(rep, ECHO_RISK_MEDIUM,
+			       "TCP chargen is open: anyone can draw an "
+			       "endless stream from it");
+	if (rep->port[0].state == ECHO_ST_OPEN)
+		echo_judge_add(rep, ECHO_RISK_LOW,
+			       "TCP echo is open (no reflection over TCP, but "
+			       "an unneeded service)");
+	if (!rep->exposed)
+		echo_judge_add(rep, ECHO_RISK_NONE,
+			       "neither echo nor chargen answers");
 }
 
 int echo_check_host(const struct echo_check_cfg *cfg, const char *host,
@@ -562,8 +641,8 @@ int echo_check_host(const struct echo_check_cfg *cfg, const char *host,
 		if (i == 1 && r->state == ECHO_ST_OPEN)
 			echo_reflector_tests(cfg, &a, &rep->refl);
 		if (i == 3 && r->state == ECHO_ST_OPEN && r->bytes_sent)
-			rep->chargen_ratio = (double)r->bytes_back /
-					     (double)r->bytes_sent;
+			rep->chargen_ratio =
+				(double)r->bytes_back / (double)r->bytes_sent;
 	}
 	echo_check_judge(rep);
 	return 0;

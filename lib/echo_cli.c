@@ -79,8 +79,8 @@ static uint8_t echo_payload_byte(const struct echo_payload *p, uint64_t seq,
 	return (uint8_t)(*cache >> (8 * (off % 8)));
 }
 
-void echo_payload_fill(const struct echo_payload *p, uint64_t seq,
-		       size_t off, uint8_t *buf, size_t n)
+void echo_payload_fill(const struct echo_payload *p, uint64_t seq, size_t off,
+		       uint8_t *buf, size_t n)
 {
 	uint64_t cache = 0;
 	size_t cword = (size_t)-1, i;
@@ -89,9 +89,8 @@ void echo_payload_fill(const struct echo_payload *p, uint64_t seq,
 		buf[i] = echo_payload_byte(p, seq, off + i, &cache, &cword);
 }
 
-size_t echo_payload_diff(const struct echo_payload *p, uint64_t seq,
-			 size_t off, const uint8_t *got, size_t n,
-			 uint8_t *want)
+size_t echo_payload_diff(const struct echo_payload *p, uint64_t seq, size_t off,
+			 const uint8_t *got, size_t n, uint8_t *want)
 {
 	uint64_t cache = 0;
 	size_t cword = (size_t)-1, i;
@@ -172,8 +171,10 @@ static void echo_cli_pop(struct echo_cli *c, int64_t now)
 static void echo_cli_reply_ok(struct echo_cli *c, struct echo_cli_req *r,
 			      size_t len, int64_t rtt, int64_t now)
 {
-	struct echo_cli_ev ev = { .kind = ECHO_EV_REPLY, .seq = r->seq,
-				  .len = len, .rtt_ns = rtt };
+	struct echo_cli_ev ev = {.kind = ECHO_EV_REPLY,
+				 .seq = r->seq,
+				 .len = len,
+				 .rtt_ns = rtt};
 
 	r->answered = true;
 	c->res.intact++;
@@ -204,8 +205,8 @@ static void echo_cli_tcp_write(struct echo_cli *c)
 		if (n > ECHO_CLI_BUF)
 			n = ECHO_CLI_BUF;
 		if (n > 0) {
-			echo_payload_fill(&c->cfg.payload, c->tx_idx,
-					  c->tx_off, tx, n);
+			echo_payload_fill(&c->cfg.payload, c->tx_idx, c->tx_off,
+					  tx, n);
 			w = send(c->fd, tx, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (w < 0) {
 				if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -242,8 +243,8 @@ static uint64_t echo_cli_tcp_rx_seq(struct echo_cli *c)
 	return c->next_seq;
 }
 
-static void echo_cli_tcp_bytes(struct echo_cli *c, const uint8_t *b,
-			       size_t n, int64_t now)
+static void echo_cli_tcp_bytes(struct echo_cli *c, const uint8_t *b, size_t n,
+			       int64_t now)
 {
 	size_t p = 0;
 
@@ -257,8 +258,10 @@ static void echo_cli_tcp_bytes(struct echo_cli *c, const uint8_t *b,
 			/* Bytes nobody sent: more came back than went out. */
 			struct echo_cli_ev ev = {
 				.seq = c->next_seq ? c->next_seq - 1 : 0,
-				.len = n - p, .offset = c->cfg.size,
-				.short_reply = true, .rtt_ns = -1,
+				.len = n - p,
+				.offset = c->cfg.size,
+				.short_reply = true,
+				.rtt_ns = -1,
 			};
 			echo_cli_mismatch(c, &ev);
 			return;
@@ -271,9 +274,12 @@ static void echo_cli_tcp_bytes(struct echo_cli *c, const uint8_t *b,
 				      take, &want);
 		if (d < take && !r->bad) {
 			struct echo_cli_ev ev = {
-				.seq = s, .len = c->cfg.size,
-				.offset = r->rx_off + d, .got = b[p + d],
-				.want = want, .rtt_ns = now - r->sent_mono,
+				.seq = s,
+				.len = c->cfg.size,
+				.offset = r->rx_off + d,
+				.got = b[p + d],
+				.want = want,
+				.rtt_ns = now - r->sent_mono,
 			};
 			r->bad = true;
 			echo_cli_mismatch(c, &ev);
@@ -298,8 +304,10 @@ static void echo_cli_tcp_eof(struct echo_cli *c, int64_t now)
 
 	for (s = echo_cli_head(c); s < c->next_seq; s++) {
 		struct echo_cli_req *r = echo_cli_req(c, s);
-		struct echo_cli_ev ev = { .kind = ECHO_EV_CLOSED, .seq = s,
-					  .len = r->rx_off, .rtt_ns = -1 };
+		struct echo_cli_ev ev = {.kind = ECHO_EV_CLOSED,
+					 .seq = s,
+					 .len = r->rx_off,
+					 .rtt_ns = -1};
 
 		if (r->answered)
 			continue;
@@ -320,7 +328,8 @@ static void echo_cli_tcp_eof(struct echo_cli *c, int64_t now)
 		echo_cli_emit(c, &ev);
 	}
 	if (!echo_cli_all_sent(c) || !c->half_closed)
-		echo_cli_fail(c, ECONNRESET, "the server closed the connection");
+		echo_cli_fail(c, ECONNRESET,
+			      "the server closed the connection");
 	c->done = true;
 }
 
@@ -357,8 +366,10 @@ static void echo_cli_udp_icmp(struct echo_cli *c, int err, int64_t now)
 
 	for (s = echo_cli_head(c); s < c->next_seq; s++) {
 		struct echo_cli_req *r = echo_cli_req(c, s);
-		struct echo_cli_ev ev = { .kind = ECHO_EV_ICMP, .seq = s,
-					  .err = err, .rtt_ns = -1 };
+		struct echo_cli_ev ev = {.kind = ECHO_EV_ICMP,
+					 .seq = s,
+					 .err = err,
+					 .rtt_ns = -1};
 
 		if (r->answered)
 			continue;
@@ -373,8 +384,8 @@ static void echo_cli_udp_icmp(struct echo_cli *c, int err, int64_t now)
 /* Which request a datagram answers: the first unanswered one it matches
  * byte for byte (patterned payloads are all alike, so the oldest), else a
  * duplicate of an answered one, else it is garbled. */
-static void echo_cli_udp_match(struct echo_cli *c, const uint8_t *b,
-			       size_t n, const struct sock_rx *rx, int64_t now)
+static void echo_cli_udp_match(struct echo_cli *c, const uint8_t *b, size_t n,
+			       const struct sock_rx *rx, int64_t now)
 {
 	uint64_t s, first_open = c->next_seq;
 	struct echo_cli_req *dup = NULL;
@@ -401,11 +412,11 @@ static void echo_cli_udp_match(struct echo_cli *c, const uint8_t *b,
 			dup = r;
 	}
 	if (dup) {
-		struct echo_cli_ev ev = { .kind = ECHO_EV_DUP, .seq = dup->seq,
-					  .len = n };
+		struct echo_cli_ev ev = {
+			.kind = ECHO_EV_DUP, .seq = dup->seq, .len = n};
 
-		ev.rtt_ns = sock_rtt_ns(dup->sent_real, dup->sent_mono, rx,
-					now);
+		ev.rtt_ns =
+			sock_rtt_ns(dup->sent_real, dup->sent_mono, rx, now);
 		stats_dup(&c->res.st, now, ev.rtt_ns, n);
 		echo_cli_emit(c, &ev);
 		return;
@@ -415,12 +426,13 @@ static void echo_cli_udp_match(struct echo_cli *c, const uint8_t *b,
 		size_t m = n < c->cfg.size ? n : c->cfg.size;
 		size_t d = echo_payload_diff(&c->cfg.payload, first_open, 0, b,
 					     m, &want);
-		struct echo_cli_ev ev = { .seq = first_open, .len = n,
-					  .offset = d,
-					  .short_reply = d == m,
-					  .got = d < m ? b[d] : 0,
-					  .want = want,
-					  .rtt_ns = now - r->sent_mono };
+		struct echo_cli_ev ev = {.seq = first_open,
+					 .len = n,
+					 .offset = d,
+					 .short_reply = d == m,
+					 .got = d < m ? b[d] : 0,
+					 .want = want,
+					 .rtt_ns = now - r->sent_mono};
 
 		r->answered = true;
 		echo_cli_mismatch(c, &ev);
@@ -500,8 +512,10 @@ static void echo_cli_expire(struct echo_cli *c, int64_t now)
 
 	for (s = echo_cli_head(c); s < c->next_seq; s++) {
 		struct echo_cli_req *r = echo_cli_req(c, s);
-		struct echo_cli_ev ev = { .kind = ECHO_EV_TIMEOUT, .seq = s,
-					  .len = r->rx_off, .rtt_ns = -1 };
+		struct echo_cli_ev ev = {.kind = ECHO_EV_TIMEOUT,
+					 .seq = s,
+					 .len = r->rx_off,
+					 .rtt_ns = -1};
 
 		if (r->answered)
 			continue;
@@ -607,8 +621,8 @@ static void echo_cli_on_timer(struct loop *l, void *arg)
 
 static void echo_cli_connected(struct echo_cli *c, int64_t now)
 {
-	struct echo_cli_ev ev = { .kind = ECHO_EV_CONNECTED,
-				  .rtt_ns = now - c->start_ns };
+	struct echo_cli_ev ev = {.kind = ECHO_EV_CONNECTED,
+				 .rtt_ns = now - c->start_ns};
 	int err = 0;
 	socklen_t len = sizeof(err);
 
@@ -626,8 +640,7 @@ static void echo_cli_connected(struct echo_cli *c, int64_t now)
 	echo_cli_tcp_interest(c);
 }
 
-static void echo_cli_on_fd(struct loop *l, int fd, uint32_t events,
-			   void *arg)
+static void echo_cli_on_fd(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct echo_cli *c = arg;
 	int64_t now = loop_now_ns();
@@ -665,12 +678,12 @@ int echo_cli_start(struct echo_cli *c, struct loop *l,
 	c->q = calloc(ECHO_CLI_MAX_OUTSTANDING, sizeof(*c->q));
 	c->buf = malloc(2 * ECHO_CLI_BUF);
 	if (!c->q || !c->buf) {
-		snprintf(c->res.errmsg, sizeof(c->res.errmsg),
-			 "out of memory");
+		snprintf(c->res.errmsg, sizeof(c->res.errmsg), "out of memory");
 		return -1;
 	}
-	c->fd = socket(fam, (cfg->udp ? SOCK_DGRAM : SOCK_STREAM) |
-				    SOCK_NONBLOCK | SOCK_CLOEXEC,
+	c->fd = socket(fam,
+		       (cfg->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK |
+			       SOCK_CLOEXEC,
 		       0);
 	if (c->fd < 0) {
 		snprintf(c->res.errmsg, sizeof(c->res.errmsg), "socket: %s",
@@ -693,8 +706,8 @@ int echo_cli_start(struct echo_cli *c, struct loop *l,
 	}
 	if (loop_add_fd(l, c->fd, c->connecting ? EPOLLOUT : EPOLLIN,
 			echo_cli_on_fd, c) < 0) {
-		snprintf(c->res.errmsg, sizeof(c->res.errmsg),
-			 "event loop: %s", strerror(errno));
+		snprintf(c->res.errmsg, sizeof(c->res.errmsg), "event loop: %s",
+			 strerror(errno));
 		return -1;
 	}
 	if (!c->connecting && !cfg->udp)

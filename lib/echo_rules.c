@@ -50,7 +50,7 @@ void echo_ports_default(struct echo_ports *p)
 	/* The simple services (echo, daytime, qotd, chargen, time) loop
 	 * against an echo server; DNS, NTP and SNMP are the usual spoofed
 	 * sources of reflection attacks. */
-	static const uint16_t def[] = { 7, 13, 17, 19, 37, 53, 123, 161 };
+	static const uint16_t def[] = {7, 13, 17, 19, 37, 53, 123, 161};
 	size_t i;
 
 	p->n = 0;
@@ -89,8 +89,8 @@ static int echo_parse_port_num(const char *s, size_t len, long *out)
 }
 
 /* One "PORT" or "LO-HI" item of a list. */
-static int echo_ports_add_item(struct echo_ports *p, const char *s,
-			       size_t len, char *err, size_t errlen)
+static int echo_ports_add_item(struct echo_ports *p, const char *s, size_t len,
+			       char *err, size_t errlen)
 {
 	const char *dash = memchr(s, '-', len);
 	long lo, hi, v;
@@ -448,11 +448,10 @@ int echo_parse_listen(const char *text, uint16_t default_port,
 				text);
 		return -1;
 	}
-	if (port_s && echo_parse_listen_port(port_s, &port, err, errlen,
-					     text) < 0)
+	if (port_s &&
+	    echo_parse_listen_port(port_s, &port, err, errlen, text) < 0)
 		return -1;
-	if (sock_resolve(host, AF_UNSPEC, false, out, rerr, sizeof(rerr)) <
-	    0) {
+	if (sock_resolve(host, AF_UNSPEC, false, out, rerr, sizeof(rerr)) < 0) {
 		echo_rules_errf(err, errlen, "--listen: %s", rerr);
 		return -1;
 	}

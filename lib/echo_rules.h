@@ -18,15 +18,16 @@
  * order the rules are checked in, and the index into the counters. */
 enum echo_verdict {
 	ECHO_OK = 0,
-	ECHO_REFUSE_PORT_ZERO,    /* source port 0: a forged or broken sender */
-	ECHO_REFUSE_SERVICE_PORT, /* 7, 13, 17, 19, 37, 53, 123, 161, --refuse-port */
-	ECHO_REFUSE_SELF_PORT,    /* the port we listen on: another echo server */
-	ECHO_REFUSE_BAD_SOURCE,   /* broadcast, multicast or unspecified source */
-	ECHO_REFUSE_BAD_DEST,     /* sent to a broadcast or multicast address */
-	ECHO_REFUSE_EMPTY,        /* zero-length: a scanner's probe, no data */
-	ECHO_REFUSE_TOO_BIG,      /* longer than --max-datagram */
-	ECHO_REFUSE_RATE_SOURCE,  /* the source's token bucket is empty */
-	ECHO_REFUSE_RATE_GLOBAL,  /* the server's replies/s cap is reached */
+	ECHO_REFUSE_PORT_ZERO,	  /* source port 0: a forged or broken sender */
+	ECHO_REFUSE_SERVICE_PORT, /* 7, 13, 17, 19, 37, 53, 123, 161,
+				     --refuse-port */
+	ECHO_REFUSE_SELF_PORT,	/* the port we listen on: another echo server */
+	ECHO_REFUSE_BAD_SOURCE, /* broadcast, multicast or unspecified source */
+	ECHO_REFUSE_BAD_DEST,	/* sent to a broadcast or multicast address */
+	ECHO_REFUSE_EMPTY,	/* zero-length: a scanner's probe, no data */
+	ECHO_REFUSE_TOO_BIG,	/* longer than --max-datagram */
+	ECHO_REFUSE_RATE_SOURCE, /* the source's token bucket is empty */
+	ECHO_REFUSE_RATE_GLOBAL, /* the server's replies/s cap is reached */
 	ECHO_VERDICT_COUNT,
 };
 
@@ -73,11 +74,11 @@ enum echo_addr_class echo_addr_classify(const struct sockaddr *sa,
  * dst are the datagram's source and the address it was sent to (dst may be
  * NULL when unknown). */
 struct echo_udp_policy {
-	struct echo_ports refused;  /* service ports, see above */
-	uint16_t self_ports[16];    /* our own UDP listening ports */
+	struct echo_ports refused; /* service ports, see above */
+	uint16_t self_ports[16];   /* our own UDP listening ports */
 	size_t nself;
-	size_t max_datagram;        /* bigger ones are dropped */
-	const uint32_t *bcast;      /* directed broadcast addresses */
+	size_t max_datagram;   /* bigger ones are dropped */
+	const uint32_t *bcast; /* directed broadcast addresses */
 	size_t nbcast;
 };
 
@@ -145,7 +146,7 @@ bool echo_src_take(struct echo_src_table *t, const struct sockaddr *sa,
 
 enum echo_conn_verdict {
 	ECHO_CONN_OK,
-	ECHO_CONN_REFUSE_TOTAL,  /* --max-conns reached */
+	ECHO_CONN_REFUSE_TOTAL,	 /* --max-conns reached */
 	ECHO_CONN_REFUSE_SOURCE, /* --max-conns-per-source reached */
 };
 

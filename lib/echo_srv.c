@@ -16,9 +16,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define ECHO_SRV_BATCH 32    /* datagrams per recvmmsg */
-#define ECHO_SRV_ACCEPTS 64  /* accepts per wakeup, so UDP is not starved */
-#define ECHO_SRV_READS 16    /* reads per connection per wakeup */
+#define ECHO_SRV_BATCH 32   /* datagrams per recvmmsg */
+#define ECHO_SRV_ACCEPTS 64 /* accepts per wakeup, so UDP is not starved */
+#define ECHO_SRV_READS 16   /* reads per connection per wakeup */
 
 struct echo_conn {
 	struct echo_srv *srv;
@@ -28,7 +28,7 @@ struct echo_conn {
 	uint8_t *buf;
 	size_t head, len; /* unsent bytes are buf[head .. head+len) */
 	int64_t last_ns;  /* when the sweep last saw bytes move */
-	bool moved;       /* bytes moved since the last sweep */
+	bool moved;	  /* bytes moved since the last sweep */
 	uint32_t events;  /* what epoll watches now */
 	bool peer_eof;
 	bool used;
@@ -74,12 +74,11 @@ static void echo_srv_log(struct echo_srv *s, const char *fmt, ...)
 	uint64_t held;
 	va_list ap;
 
-	if (!s->cfg.log || !echo_lograte_allow(&s->lograte, loop_now_ns(),
-					       &held))
+	if (!s->cfg.log ||
+	    !echo_lograte_allow(&s->lograte, loop_now_ns(), &held))
 		return;
 	if (held)
-		fprintf(s->cfg.log,
-			"echolot echo: %llu log lines suppressed\n",
+		fprintf(s->cfg.log, "echolot echo: %llu log lines suppressed\n",
 			(unsigned long long)held);
 	fputs("echolot echo: ", s->cfg.log);
 	va_start(ap, fmt);
@@ -175,8 +174,8 @@ static size_t echo_srv_broadcasts(uint32_t *out, size_t cap)
 	return n;
 }
 
-int echo_srv_open(struct echo_srv *s, const struct echo_srv_cfg *cfg,
-		  char *err, size_t errlen)
+int echo_srv_open(struct echo_srv *s, const struct echo_srv_cfg *cfg, char *err,
+		  size_t errlen)
 {
 	size_t i;
 
@@ -189,14 +188,14 @@ int echo_srv_open(struct echo_srv *s, const struct echo_srv_cfg *cfg,
 
 		s->nsock = i + 1;
 		if (cfg->tcp) {
-			s->tcp_fd[i] = echo_srv_socket(a, SOCK_STREAM, err,
-						       errlen);
+			s->tcp_fd[i] =
+				echo_srv_socket(a, SOCK_STREAM, err, errlen);
 			if (s->tcp_fd[i] < 0)
 				goto fail;
 		}
 		if (cfg->udp) {
-			s->udp_fd[i] = echo_srv_socket(a, SOCK_DGRAM, err,
-						       errlen);
+			s->udp_fd[i] =
+				echo_srv_socket(a, SOCK_DGRAM, err, errlen);
 			if (s->udp_fd[i] < 0)
 				goto fail;
 			if (s->pol.nself < 16)
@@ -292,8 +291,7 @@ static bool echo_conn_read(struct echo_conn *c)
 
 		if (room == 0)
 			break;
-		r = recv(c->fd, c->buf + c->head + c->len, room,
-			 MSG_DONTWAIT);
+		r = recv(c->fd, c->buf + c->head + c->len, room, MSG_DONTWAIT);
 		if (r == 0) {
 			c->peer_eof = true;
 		} else if (r < 0) {
@@ -313,8 +311,7 @@ static bool echo_conn_read(struct echo_conn *c)
 	return true;
 }
 
-static void echo_conn_event(struct loop *l, int fd, uint32_t events,
-			    void *arg)
+static void echo_conn_event(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct echo_conn *c = arg;
 	bool ok = true;
@@ -382,8 +379,8 @@ static void echo_srv_accept_one(struct echo_srv *s, int fd,
 	int one = 1;
 
 	echo_key_from(&k, sa);
-	v = echo_conn_admit(s->nconns, s->nconns ? echo_srv_from_source(s, &k)
-						  : 0,
+	v = echo_conn_admit(s->nconns,
+			    s->nconns ? echo_srv_from_source(s, &k) : 0,
 			    s->cfg.max_conns, s->cfg.max_conns_source);
 	c = v == ECHO_CONN_OK ? echo_srv_free_slot(s) : NULL;
 	if (!c) {
@@ -398,8 +395,8 @@ static void echo_srv_accept_one(struct echo_srv *s, int fd,
 	 * the peer's delayed ACK (40 ms a round trip). */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->buf = malloc(s->cfg.tcp_buffer);
-	if (!c->buf || loop_add_fd(s->loop, fd, EPOLLIN, echo_conn_event, c) <
-			       0) {
+	if (!c->buf ||
+	    loop_add_fd(s->loop, fd, EPOLLIN, echo_conn_event, c) < 0) {
 		free(c->buf);
 		c->buf = NULL;
 		s->c.tcp_refused_total++;
@@ -437,8 +434,7 @@ static void echo_srv_on_accept(struct loop *l, int lfd, uint32_t events,
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
-				echo_srv_log(s, "accept: %s",
-					     strerror(errno));
+				echo_srv_log(s, "accept: %s", strerror(errno));
 			return;
 		}
 		echo_srv_accept_one(s, fd, &peer);
@@ -470,8 +466,8 @@ static void echo_srv_sweep(struct loop *l, void *arg)
 			echo_conn_close(c);
 		}
 	}
-	s->sweep_timer = loop_timer_at(l, now + idle / 4 + 1000000,
-				       echo_srv_sweep, s);
+	s->sweep_timer =
+		loop_timer_at(l, now + idle / 4 + 1000000, echo_srv_sweep, s);
 }
 
 /* --- UDP --- */
@@ -514,8 +510,7 @@ static bool echo_udp_dst(struct msghdr *m, struct sockaddr_storage *dst,
 /* The reply leaves from the address the request was sent to (it matters
  * on a wildcard socket of a host with several addresses). */
 static size_t echo_udp_src_cmsg(union echo_cmsg *cb,
-				const struct sockaddr_storage *dst,
-				int ifindex)
+				const struct sockaddr_storage *dst, int ifindex)
 {
 	struct cmsghdr *cm = (struct cmsghdr *)cb->buf;
 
@@ -566,8 +561,7 @@ static void echo_udp_prepare_rx(struct echo_srv *s, struct echo_udp_batch *b)
 }
 
 /* All rules, then the buckets: ECHO_OK when this datagram gets a reply. */
-static enum echo_verdict echo_udp_judge(struct echo_srv *s,
-					struct mmsghdr *mm,
+static enum echo_verdict echo_udp_judge(struct echo_srv *s, struct mmsghdr *mm,
 					const struct sockaddr_storage *dst,
 					bool have_dst, int64_t now)
 {
@@ -601,8 +595,8 @@ static void echo_udp_refused(struct echo_srv *s, const struct sockaddr *src,
 		     echo_verdict_name(v));
 }
 
-static void echo_udp_send(struct echo_srv *s, int fd,
-			  struct echo_udp_batch *b, unsigned ntx)
+static void echo_udp_send(struct echo_srv *s, int fd, struct echo_udp_batch *b,
+			  unsigned ntx)
 {
 	unsigned done = 0;
 
@@ -634,15 +628,13 @@ static int echo_udp_batch_once(struct echo_srv *s, int fd)
 	int n, i;
 
 	echo_udp_prepare_rx(s, b);
-	n = recvmmsg(fd, b->rx, ECHO_SRV_BATCH, MSG_DONTWAIT | MSG_TRUNC,
-		     NULL);
+	n = recvmmsg(fd, b->rx, ECHO_SRV_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
 	if (n <= 0)
 		return 0;
 	for (i = 0; i < n; i++) {
 		struct sockaddr_storage dst;
 		int ifindex = 0;
-		bool have_dst = echo_udp_dst(&b->rx[i].msg_hdr, &dst,
-					     &ifindex);
+		bool have_dst = echo_udp_dst(&b->rx[i].msg_hdr, &dst, &ifindex);
 		enum echo_verdict v;
 		struct msghdr *m;
 
@@ -663,8 +655,8 @@ static int echo_udp_batch_once(struct echo_srv *s, int fd)
 		m->msg_iovlen = 1;
 		if (have_dst) {
 			m->msg_control = b->tx_cmsg[ntx].buf;
-			m->msg_controllen = echo_udp_src_cmsg(
-				&b->tx_cmsg[ntx], &dst, ifindex);
+			m->msg_controllen = echo_udp_src_cmsg(&b->tx_cmsg[ntx],
+							      &dst, ifindex);
 		}
 		ntx++;
 	}
@@ -673,8 +665,7 @@ static int echo_udp_batch_once(struct echo_srv *s, int fd)
 	return n;
 }
 
-static void echo_srv_on_udp(struct loop *l, int fd, uint32_t events,
-			    void *arg)
+static void echo_srv_on_udp(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct echo_srv *s = arg;
 	int round;
@@ -689,8 +680,7 @@ static void echo_srv_on_udp(struct loop *l, int fd, uint32_t events,
 
 /* --- start, close --- */
 
-int echo_srv_start(struct echo_srv *s, struct loop *l, char *err,
-		   size_t errlen)
+int echo_srv_start(struct echo_srv *s, struct loop *l, char *err, size_t errlen)
 {
 	int64_t now = loop_now_ns();
 	size_t i;
@@ -701,8 +691,8 @@ int echo_srv_start(struct echo_srv *s, struct loop *l, char *err,
 	s->udp_buf = malloc(ECHO_SRV_BATCH * (s->cfg.max_datagram + 1));
 	s->udp_batch = calloc(1, sizeof(struct echo_udp_batch));
 	if (!s->conns || !s->udp_buf || !s->udp_batch ||
-	    echo_src_init(&s->src, s->cfg.src_sets, s->cfg.rate,
-			  s->cfg.burst) < 0) {
+	    echo_src_init(&s->src, s->cfg.src_sets, s->cfg.rate, s->cfg.burst) <
+		    0) {
 		echo_srv_errf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -714,16 +704,16 @@ int echo_srv_start(struct echo_srv *s, struct loop *l, char *err,
 		     loop_add_fd(l, s->tcp_fd[i], EPOLLIN, echo_srv_on_accept,
 				 s) < 0) ||
 		    (s->udp_fd[i] >= 0 &&
-		     loop_add_fd(l, s->udp_fd[i], EPOLLIN, echo_srv_on_udp,
-				 s) < 0)) {
+		     loop_add_fd(l, s->udp_fd[i], EPOLLIN, echo_srv_on_udp, s) <
+			     0)) {
 			echo_srv_errf(err, errlen, "event loop: %s",
 				      strerror(errno));
 			return -1;
 		}
 	}
 	if (s->cfg.tcp) {
-		s->sweep_timer = loop_timer_at(l, now + 1000000000,
-					       echo_srv_sweep, s);
+		s->sweep_timer =
+			loop_timer_at(l, now + 1000000000, echo_srv_sweep, s);
 		if (!s->sweep_timer) {
 			echo_srv_errf(err, errlen, "event loop: no timer");
 			return -1;
@@ -815,8 +805,7 @@ int echo_srv_json_counters(struct json_writer *w,
 	json_kv_uint(w, "peak", c->tcp_peak);
 	json_kv_uint(w, "bytes_echoed", c->tcp_bytes_echoed);
 	json_kv_uint(w, "refused_max_conns", c->tcp_refused_total);
-	json_kv_uint(w, "refused_max_conns_per_source",
-		     c->tcp_refused_source);
+	json_kv_uint(w, "refused_max_conns_per_source", c->tcp_refused_source);
 	json_kv_uint(w, "idle_closed", c->tcp_idle_closed);
 	json_end_object(w);
 	json_key(w, "udp");

@@ -24,16 +24,16 @@
 
 /* Documented defaults (man/echolot-echo.1 lists the same numbers). */
 #define ECHO_SRV_DEF_PORT 7
-#define ECHO_SRV_DEF_RATE 50.0         /* replies/s per source */
-#define ECHO_SRV_DEF_BURST 100.0       /* replies a source may save up */
+#define ECHO_SRV_DEF_RATE 50.0		/* replies/s per source */
+#define ECHO_SRV_DEF_BURST 100.0	/* replies a source may save up */
 #define ECHO_SRV_DEF_GLOBAL_RATE 2000.0 /* replies/s in all */
-#define ECHO_SRV_DEF_MAX_DATAGRAM 1472 /* one Ethernet frame of payload */
+#define ECHO_SRV_DEF_MAX_DATAGRAM 1472	/* one Ethernet frame of payload */
 #define ECHO_SRV_DEF_MAX_CONNS 256
 #define ECHO_SRV_DEF_MAX_CONNS_SOURCE 16
-#define ECHO_SRV_DEF_IDLE 60.0         /* seconds without progress */
-#define ECHO_SRV_DEF_TCP_BUFFER 65536  /* bytes per connection */
-#define ECHO_SRV_DEF_SRC_SETS 1024     /* x4 sources remembered */
-#define ECHO_SRV_LOG_RATE 5.0          /* log lines/s */
+#define ECHO_SRV_DEF_IDLE 60.0	      /* seconds without progress */
+#define ECHO_SRV_DEF_TCP_BUFFER 65536 /* bytes per connection */
+#define ECHO_SRV_DEF_SRC_SETS 1024    /* x4 sources remembered */
+#define ECHO_SRV_LOG_RATE 5.0	      /* log lines/s */
 #define ECHO_SRV_LOG_BURST 20.0
 
 struct echo_srv_cfg {
@@ -42,13 +42,13 @@ struct echo_srv_cfg {
 	bool tcp, udp;
 	struct echo_ports refused; /* UDP source ports never answered */
 	size_t max_datagram;
-	double rate, burst;        /* per-source token bucket */
-	double global_rate;        /* and the cap for all sources */
+	double rate, burst; /* per-source token bucket */
+	double global_rate; /* and the cap for all sources */
 	size_t src_sets;
 	size_t max_conns, max_conns_source;
-	double idle_timeout;       /* seconds */
+	double idle_timeout; /* seconds */
 	size_t tcp_buffer;
-	FILE *log;                 /* rate-limited event lines; NULL: none */
+	FILE *log; /* rate-limited event lines; NULL: none */
 };
 
 /* Fills every field with the defaults above; no listen address. */
@@ -81,9 +81,9 @@ struct echo_srv {
 	struct echo_src_table src;
 	struct echo_bucket global;
 	struct echo_conn *conns; /* max_conns slots */
-	size_t nconns;           /* slots in use */
-	uint8_t *udp_buf;        /* one batch of datagrams */
-	void *udp_batch;         /* mmsghdr/iovec/address/cmsg arrays */
+	size_t nconns;		 /* slots in use */
+	uint8_t *udp_buf;	 /* one batch of datagrams */
+	void *udp_batch;	 /* mmsghdr/iovec/address/cmsg arrays */
 	struct echo_lograte lograte;
 	uint64_t sweep_timer;
 	struct echo_srv_counters c;
@@ -93,8 +93,8 @@ struct echo_srv {
  * Opens and binds every socket of cfg (this is the part that needs
  * privilege for port 7). 0, or -1 with a one-line reason in err.
  */
-int echo_srv_open(struct echo_srv *s, const struct echo_srv_cfg *cfg,
-		  char *err, size_t errlen);
+int echo_srv_open(struct echo_srv *s, const struct echo_srv_cfg *cfg, char *err,
+		  size_t errlen);
 
 /* Allocates the fixed state and registers the sockets with l. The loop
  * needs max_conns + 2 * nlisten + a few fd slots and 2 timers. */

@@ -555,6 +555,25 @@ static int opts_print_def(const struct opts_def *def, FILE *out)
 		       extra);
 }
 
+/* Other spellings (nping's --ec for --passphrase ...) come last, apart from
+ * the options they stand for, so the list stays readable yet complete. */
+static int opts_print_aliases(const struct opts_cmd *cmd, FILE *out)
+{
+	bool header = false;
+	size_t i;
+
+	for (i = 0; i < cmd->ndefs; i++) {
+		if (!(cmd->defs[i].flags & OPTS_ALIAS))
+			continue;
+		if (!header && fprintf(out, "\nOther spellings:\n") < 0)
+			return -1;
+		header = true;
+		if (opts_print_def(&cmd->defs[i], out) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int opts_print_help(const struct opts_cmd *cmd, const char *prog, FILE *out)
 {
 	size_t i;
@@ -569,6 +588,8 @@ int opts_print_help(const struct opts_cmd *cmd, const char *prog, FILE *out)
 			return -1;
 	}
 	if (opts_print_def(&opts_help_def, out) < 0)
+		return -1;
+	if (opts_print_aliases(cmd, out) < 0)
 		return -1;
 	return fflush(out) == 0 ? 0 : -1;
 }

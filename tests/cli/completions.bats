@@ -32,6 +32,18 @@ subcommands() {
 	"$ECHOLOT" --help | awk '/^Subcommands:/ {on=1; next} on && /^  [a-z]/ {print $1}'
 }
 
+# unique_prefix SUB: the shortest prefix (3 letters at least) that no other
+# subcommand shares, so one Tab completes it whole (nep- is two).
+unique_prefix() {
+	local n=3 all
+	all=$(subcommands)
+	while [ "$n" -lt "${#1}" ] &&
+		[ "$(grep -c "^${1:0:$n}" <<<"$all")" -gt 1 ]; do
+		n=$((n + 1))
+	done
+	echo "${1:0:$n}"
+}
+
 long_options() {
 	"$ECHOLOT" --generate options |
 		awk -F'\t' -v s="$1" '$1 == "option" && $2 == s && $4 != "" {print "--" $4}' | sort
@@ -129,7 +141,7 @@ zsh_start() {
 @test "zsh: subcommand from a prefix, 'SUB --<TAB>' lists the table's options" {
 	zsh_start "$REAL"
 	while read -r sub; do
-		tmux_type "echolot ${sub:0:3}"; tmux_key Tab
+		tmux_type "echolot $(unique_prefix "$sub")"; tmux_key Tab
 		tmux_wait "^zsh% echolot $sub $"
 		tmux_type '--'; tmux_key Tab
 		for opt in $(long_options "$sub"); do

@@ -81,7 +81,9 @@ render() {
 			return 1
 		}
 		grep -q "echolot-$sub(1)" <<<"$page"
-		head -n 20 "$BUILDDIR/man/echolot-$sub.1" | grep -qi "^\.TH ECHOLOT\\\\-$sub 1" || {
+		# dashes in the title may be escaped (ECHOLOT\-NEP\-CLIENT)
+		head -n 20 "$BUILDDIR/man/echolot-$sub.1" | grep '^\.TH' |
+			tr -d '\\' | grep -qi "^\.TH ECHOLOT-$sub 1" || {
 			echo "echolot-$sub.1: no '.TH ECHOLOT\\-$sub 1' line"
 			return 1
 		}

@@ -17,8 +17,11 @@ import time
 
 
 def loopback_only(host):
-    if not (host.startswith("127.") or host == "::1"):
-        sys.exit("echo_peer: only loopback targets (%s)" % host)
+    """Loopback, or the test namespaces' 198.18.0.0/15."""
+    if not (host.startswith("127.") or host == "::1" or
+            host.startswith("198.18.") or host.startswith("198.19.")):
+        sys.exit("echo_peer: only loopback or 198.18.0.0/15 targets (%s)"
+                 % host)
 
 
 def family(host):
@@ -29,6 +32,8 @@ def udp(args):
     """N datagrams of SIZE bytes from SRC:SPORT; prints 'replies R intact I'."""
     loopback_only(args.host)
     s = socket.socket(family(args.host), socket.SOCK_DGRAM)
+    if args.broadcast:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
     if args.sport or args.src:
         s.bind((args.src or ("::1" if ":" in args.host else "127.0.0.1"),
                 args.sport))
@@ -190,6 +195,7 @@ def main():
     p.add_argument("--wait", type=float, default=0.5)
     p.add_argument("--hold", type=float, default=0)
     p.add_argument("--offset", type=int, default=5)
+    p.add_argument("--broadcast", action="store_true")
     a = p.parse_args()
     {"udp": udp, "tcp-many": tcp_many, "tcp-open": tcp_open,
      "tcp-idle": tcp_idle, "tcp-noread": tcp_noread, "spoof": spoof,

@@ -128,6 +128,19 @@ EOF
 	grep -q 'service-port 6 ' "$SRV_LOG"
 }
 
+@test "a datagram sent to a broadcast address gets no reply (a smurf amplifier would answer)" {
+	topo_exec server ip addr add 198.18.9.2/24 brd + dev toclient
+	serve_ours --listen 0.0.0.0:7007
+	peer="python3 $BATS_TEST_DIRNAME/../cli/echo_peer.py"
+	run topo_exec server $peer udp --host 198.18.9.255 --port 7007 --broadcast
+	[ "$output" = "replies 0 intact 0" ]
+	# the same server answers its unicast address
+	run topo_exec server $peer udp --host 198.18.9.2 --port 7007
+	[ "$output" = "replies 1 intact 1" ]
+	kill -USR1 "$SRV_PID"; sleep 0.3
+	grep -q 'bad-destination 1 ' "$SRV_LOG"
+}
+
 @test "--check with nothing listening: closed, with the reset and the ICMP error; exit 0" {
 	run topo_exec client "$ECHOLOT" echo --check -W 0.5 "$TOPO_SERVER4"
 	[ "$status" -eq 0 ]

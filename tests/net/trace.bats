@@ -349,3 +349,69 @@ for h in d["hops"]:
     assert all(p["addr"] == h["probes"][0]["addr"] for p in answered)
 ' "$TOPO_R1_4 $TOPO_R2_4 $TOPO_SERVER4" <<<"$output"
 }
+
+@test "-s and -I: probes leave from the given address through the given interface" {
+	topo_up 2
+	topo_exec client ip addr add 198.18.0.9/24 dev toserver
+	topo_capture_start client toserver "$BATS_TEST_TMPDIR/src.pcap" udp
+	trace -n -q 1 -s 198.18.0.9 -I toserver "$TOPO_SERVER4"
+	topo_capture_stop
+	[ "$status" -eq 0 ]
+	diff <(hop_addrs) <(chain_addrs 2 4)
+	run tcpdump -n -r "$BATS_TEST_TMPDIR/src.pcap"
+	echo "$output"
+	[[ $output == *"IP 198.18.0.9."*" > $TOPO_SERVER4.33434: UDP"* ]]
+	[[ $output != *"IP 198.18.0.1."* ]]
+	# an interface that does not lead there: nothing answers, exit 1
+	trace -n -q 1 -m 2 -w 0.2 -I lo "$TOPO_SERVER4"
+	[ "$status" -eq 1 ]
+	[ "${lines[1]}" = " 1  *" ]
+}
+
+@test "on the wire: flow-stable probes share ports (UDP, TCP) or the checksum (ICMP); --vary-flow does not" {
+	topo_up 2
+	pcap=$BATS_TEST_TMPDIR/flow.pcap
+	flows() { tcpdump -n -r "$pcap" 2>/dev/null | grep "$1" | awk '{ print $3, $5 }' | sort -u | wc -l; }
+	topo_capture_start client toserver "$pcap" "udp or tcp dst port 80"
+	trace -n "$TOPO_SERVER4"
+	trace -n --tcp "$TOPO_SERVER4"
+	topo_capture_stop
+	[ "$(flows UDP)" -eq 1 ]
+	[ "$(flows 'Flags \[S\]')" -eq 1 ]
+	# the probes differ in the IPv4 id (at least 9 probes each)
+	[ "$(tcpdump -nv -r "$pcap" 2>/dev/null | grep -o 'id [0-9]*' | sort -u | wc -l)" -ge 18 ]
+	topo_capture_start client toserver "$pcap" "udp or tcp dst port 80"
+	trace -n --vary-flow "$TOPO_SERVER4"
+	trace -n --vary-flow --tcp "$TOPO_SERVER4"
+	topo_capture_stop
+	# (probes beyond the destination, out before it answered, count too)
+	[ "$(flows UDP)" -ge 9 ]
+	[ "$(flows 'Flags \[S\]')" -ge 9 ]
+	# ICMP: same id and checksum for every request, seq differs
+	topo_capture_start client toserver "$pcap" "icmp[icmptype] == icmp-echo"
+	trace -n --icmp "$TOPO_SERVER4"
+	topo_capture_stop
+	sums=$(tcpdump -nx -r "$pcap" 2>/dev/null | awk '/0x0010:/ { print $5 }' | sort -u | wc -l)
+	seqs=$(tcpdump -n -r "$pcap" 2>/dev/null | grep -o 'seq [0-9]*' | sort -u | wc -l)
+	[ "$sums" -eq 1 ]
+	[ "$seqs" -ge 9 ]
+	topo_capture_start client toserver "$pcap" "icmp[icmptype] == icmp-echo"
+	trace -n --icmp --vary-flow "$TOPO_SERVER4"
+	topo_capture_stop
+	sums=$(tcpdump -nx -r "$pcap" 2>/dev/null | awk '/0x0010:/ { print $5 }' | sort -u | wc -l)
+	[ "$sums" -ge 9 ]
+}
+
+@test "names: 'name (addr)' from the client's hosts file, 'addr (addr)' without one" {
+	topo_up 2
+	# ip netns exec binds /etc/netns/NS/hosts over /etc/hosts
+	hostsdir=/etc/netns/$(topo_ns client)
+	mkdir -p "$hostsdir"
+	printf '%s r1.trace.test\n%s server.trace.test\n' "$TOPO_R1_4" "$TOPO_SERVER4" >"$hostsdir/hosts"
+	trace "$TOPO_SERVER4"
+	rm -rf "$hostsdir"
+	[ "$status" -eq 0 ]
+	[[ ${lines[1]} =~ ^\ 1\ \ r1\.trace\.test\ \($TOPO_R1_4\)(\ \ [0-9.]+\ ms){3}$ ]]
+	[[ ${lines[2]} =~ ^\ 2\ \ $TOPO_R2_4\ \($TOPO_R2_4\)(\ \ [0-9.]+\ ms){3}$ ]]
+	[[ ${lines[3]} =~ ^\ 3\ \ server\.trace\.test\ \($TOPO_SERVER4\)(\ \ [0-9.]+\ ms){3}$ ]]
+}

@@ -22,15 +22,14 @@ UNIT_TEST(test_pattern_parse)
 	CHECK_EQ(echo_payload_pattern(&p, "zz", err, sizeof(err)), -1);
 	CHECK(strstr(err, "'zz'") != NULL);
 	CHECK_EQ(echo_payload_pattern(&p, "", err, sizeof(err)), -1);
-	CHECK_EQ(echo_payload_pattern(&p,
-				      "00112233445566778899aabbccddeeff00",
+	CHECK_EQ(echo_payload_pattern(&p, "00112233445566778899aabbccddeeff00",
 				      err, sizeof(err)),
 		 -1);
 }
 
 UNIT_TEST(test_random_access)
 {
-	struct echo_payload p = { .random = true, .seed = 42 };
+	struct echo_payload p = {.random = true, .seed = 42};
 	uint8_t whole[1000], part[300], other[1000];
 
 	echo_payload_fill(&p, 3, 0, whole, sizeof(whole));
@@ -47,7 +46,7 @@ UNIT_TEST(test_random_access)
 
 UNIT_TEST(test_diff_offset)
 {
-	struct echo_payload p = { .random = true, .seed = 7 };
+	struct echo_payload p = {.random = true, .seed = 7};
 	uint8_t buf[4096], want = 0;
 	size_t i;
 

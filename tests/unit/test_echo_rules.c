@@ -42,7 +42,7 @@ static void policy(struct echo_udp_policy *p)
 
 UNIT_TEST(test_service_ports_refused)
 {
-	static const uint16_t listed[] = { 7, 13, 17, 19, 37, 53, 123, 161 };
+	static const uint16_t listed[] = {7, 13, 17, 19, 37, 53, 123, 161};
 	struct echo_udp_policy p;
 	size_t i;
 
@@ -56,10 +56,10 @@ UNIT_TEST(test_service_ports_refused)
 	struct sockaddr_in z = v4("198.18.0.1", 0);
 	CHECK_EQ(echo_udp_check(&p, SA(z), NULL, 10), ECHO_REFUSE_PORT_ZERO);
 	struct sockaddr_in self = v4("198.18.0.1", 7007);
-	CHECK_EQ(echo_udp_check(&p, SA(self), NULL, 10),
-		 ECHO_REFUSE_SELF_PORT);
+	CHECK_EQ(echo_udp_check(&p, SA(self), NULL, 10), ECHO_REFUSE_SELF_PORT);
 	/* Neighbours of listed ports are ordinary clients. */
-	struct sockaddr_in ok1 = v4("198.18.0.1", 18), ok2 = v4("198.18.0.1", 54321);
+	struct sockaddr_in ok1 = v4("198.18.0.1", 18),
+			   ok2 = v4("198.18.0.1", 54321);
 	CHECK_EQ(echo_udp_check(&p, SA(ok1), NULL, 10), ECHO_OK);
 	CHECK_EQ(echo_udp_check(&p, SA(ok2), NULL, 10), ECHO_OK);
 }
@@ -161,7 +161,8 @@ UNIT_TEST(test_bucket)
 UNIT_TEST(test_source_table)
 {
 	struct echo_src_table t;
-	struct sockaddr_in a = v4("198.18.0.1", 1000), a2 = v4("198.18.0.1", 2000),
+	struct sockaddr_in a = v4("198.18.0.1", 1000),
+			   a2 = v4("198.18.0.1", 2000),
 			   b = v4("198.18.0.2", 1000);
 	struct sockaddr_in6 x = v6("2001:2::1", 5), y = v6("2001:2::ffff", 6),
 			    z = v6("2001:2:0:1::1", 5);
@@ -221,7 +222,8 @@ UNIT_TEST(test_listen_syntax)
 	struct sock_addr a;
 	char err[256], buf[80];
 
-	CHECK_EQ(echo_parse_listen("127.0.0.1:7007", 7, &a, err, sizeof(err)), 0);
+	CHECK_EQ(echo_parse_listen("127.0.0.1:7007", 7, &a, err, sizeof(err)),
+		 0);
 	CHECK_STR(echo_addr_str(SA(a.ss), buf, sizeof(buf)), "127.0.0.1:7007");
 	CHECK_EQ(echo_parse_listen("127.0.0.2", 7, &a, err, sizeof(err)), 0);
 	CHECK_STR(echo_addr_str(SA(a.ss), buf, sizeof(buf)), "127.0.0.2:7");
@@ -234,13 +236,14 @@ UNIT_TEST(test_listen_syntax)
 	CHECK_EQ(echo_parse_listen("[::1]x", 7, &a, err, sizeof(err)), -1);
 	CHECK_EQ(echo_parse_listen("127.0.0.1:0", 7, &a, err, sizeof(err)), -1);
 	CHECK(strstr(err, "1-65535") != NULL);
-	CHECK_EQ(echo_parse_listen("127.0.0.1:99999", 7, &a, err, sizeof(err)), -1);
+	CHECK_EQ(echo_parse_listen("127.0.0.1:99999", 7, &a, err, sizeof(err)),
+		 -1);
 	CHECK_EQ(echo_parse_listen(":7", 7, &a, err, sizeof(err)), -1);
 	CHECK_EQ(echo_parse_listen("[::1", 7, &a, err, sizeof(err)), -1);
 }
 
-UNIT_MAIN(UNIT_CASE(test_service_ports_refused), UNIT_CASE(test_port_list_parse),
-	  UNIT_CASE(test_address_classes), UNIT_CASE(test_size_rules),
-	  UNIT_CASE(test_bucket), UNIT_CASE(test_source_table),
-	  UNIT_CASE(test_conn_admit), UNIT_CASE(test_lograte),
-	  UNIT_CASE(test_listen_syntax))
+UNIT_MAIN(UNIT_CASE(test_service_ports_refused),
+	  UNIT_CASE(test_port_list_parse), UNIT_CASE(test_address_classes),
+	  UNIT_CASE(test_size_rules), UNIT_CASE(test_bucket),
+	  UNIT_CASE(test_source_table), UNIT_CASE(test_conn_admit),
+	  UNIT_CASE(test_lograte), UNIT_CASE(test_listen_syntax))

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "loop.h"
+
+#include <stdint.h>
 #include "unit.h"
 
 struct rec {
@@ -154,17 +156,24 @@ static void on_tick(struct loop *l, void *arg)
 UNIT_TEST(test_submillisecond_timer)
 {
 	struct loop l;
-	int64_t start, fired = 0, late;
+	int64_t start, fired, late, best = INT64_MAX;
+	int i;
 
 	CHECK_EQ(loop_init(&l, 4, 16), 0);
-	start = loop_now_ns();
-	CHECK(loop_timer_at(&l, start + 200000, on_tick, &fired) > 0);
-	CHECK_EQ(loop_run(&l), 0);
-	late = fired - start;
-	/* Not early, and nowhere near a whole millisecond late (epoll_wait
-	 * would round 0.2 ms up to 1 ms). Generous for a loaded machine. */
-	CHECK(late >= 200000);
-	CHECK(late < 5000000);
+	for (i = 0; i < 20; i++) {
+		fired = 0;
+		start = loop_now_ns();
+		CHECK(loop_timer_at(&l, start + 200000, on_tick, &fired) > 0);
+		CHECK_EQ(loop_run(&l), 0);
+		late = fired - start;
+		CHECK(late >= 200000); /* never early */
+		if (late < best)
+			best = late;
+	}
+	/* epoll_wait would round 0.2 ms up to a whole millisecond on every
+	 * run; the best of 20 shows the wait itself is finer, even on a
+	 * loaded machine where single runs are late. */
+	CHECK(best < 900000);
 	loop_free(&l);
 }
 
