@@ -108,7 +108,9 @@ static int gen_options(FILE *out)
 			gen_values(out, d, " ");
 			fputc('\t', out);
 			gen_tsv_text(out, d->help);
-			fputc('\n', out);
+			fprintf(out, "\t%s%s\n",
+				d->flags & OPTS_REPEAT ? "repeat " : "",
+				d->flags & OPTS_ALIAS ? "alias" : "");
 		}
 	}
 	return 0;

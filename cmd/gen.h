@@ -1,7 +1,9 @@
 /*
  * gen - documents generated from the option tables at build time.
  *
- *   echolot --generate options        every subcommand's options, as TSV
+ *   echolot --generate options        every subcommand's options, as TSV:
+ *     command SUB ARGKIND USAGE SUMMARY
+ *     option SUB SHORT LONG KIND METAVAR VALUES HELP FLAGS
  *   echolot --generate bash|zsh|fish  the completion file for that shell
  *   echolot --generate man [SUB] <IN  IN with its marker lines filled in
  *

@@ -44,7 +44,7 @@ enum {
 	CL_PASS = 1, CL_PORT, CL_NOCRYPTO, CL_TCP, CL_UDP, CL_ICMP, CL_DPORT,
 	CL_SPORT, CL_TTL, CL_TOS, CL_ID, CL_DF, CL_WIN, CL_SEQ, CL_FLAGS,
 	CL_DLEN, CL_DSTR, CL_COUNT, CL_DELAY, CL_RATE, CL_FOUR, CL_SIX,
-	CL_JSON, CL_VERBOSE, CL_TIMEOUT, CL_ACK, CL_FLOW,
+	CL_JSON, CL_VERBOSE, CL_TIMEOUT, CL_ACK, CL_FLOW, CL_MSS,
 };
 
 static const struct opts_def cl_defs[] = {
@@ -85,6 +85,8 @@ static const struct opts_def cl_defs[] = {
 	  "IPv6 flow label", 0 },
 	{ CL_WIN, 0, "win", OPTS_INT, "SIZE", 0, 65535, NULL,
 	  "TCP window (default 1480)", 0 },
+	{ CL_MSS, 0, "mss", OPTS_INT, "SIZE", 1, 65535, NULL,
+	  "add a TCP MSS option (shows MSS clamping on the way)", 0 },
 	{ CL_SEQ, 0, "seq", OPTS_INT, "SEQ", 0, 4294967295.0, NULL,
 	  "TCP sequence number (default random)", 0 },
 	{ CL_ACK, 0, "ack", OPTS_INT, "ACK", 0, 4294967295.0, NULL,
@@ -133,7 +135,7 @@ struct cl_opts {
 	uint8_t ttl, tos;
 	bool df;
 	uint32_t flow, seq, ack;
-	uint16_t win;
+	uint16_t win, mss;
 	int flags; /* -1: default SYN */
 	uint8_t payload[CL_PKT_MAX];
 	size_t payload_len;
@@ -252,6 +254,7 @@ static int cl_opt(void *ctx, const struct opts_def *def,
 	case CL_DF: o->df = true; break;
 	case CL_FLOW: o->flow = (uint32_t)val->i; break;
 	case CL_WIN: o->win = (uint16_t)val->i; break;
+	case CL_MSS: o->mss = (uint16_t)val->i; break;
 	case CL_SEQ: o->seq = (uint32_t)val->i; o->seq_set = true; break;
 	case CL_ACK: o->ack = (uint32_t)val->i; break;
 	case CL_FLAGS:
@@ -318,6 +321,8 @@ static int cl_check(const struct cl_opts *o)
 				      "exclude each other");
 	if (o->proto == PKT_PROBE_ICMP && (o->dport_set || o->sport_set))
 		return cl_usage_error("ICMP probes have no ports (-p, -g)");
+	if (o->mss && o->proto != PKT_PROBE_TCP)
+		return cl_usage_error("--mss needs --tcp");
 	if (o->proto == PKT_PROBE_ICMP && o->family == AF_INET6)
 		return cl_usage_error("ICMP probes are IPv4 only: the NEP "
 				      "matching rule cannot echo ICMPv6");
@@ -405,6 +410,7 @@ static int cl_build_probe(struct cl *c)
 	p.tcp_ack = o->ack;
 	p.tcp_flags = (uint8_t)o->flags;
 	p.tcp_win = o->win;
+	p.tcp_mss = o->mss;
 	p.payload = o->payload;
 	p.payload_len = o->payload_len;
 	n = pkt_build_probe(&p, c->probe, sizeof(c->probe), NULL);

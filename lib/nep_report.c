@@ -138,8 +138,11 @@ static void nep_compare_tcp(struct nep_report *r, const struct pkt_tcp *s,
 	if (c->has_mss)
 		snprintf(y, sizeof(y), "%u", c->mss);
 	nep_note(r, NEP_F_TCP_MSS, x, y);
+	/* An MSS clamp changes the option bytes too: report the options
+	 * only when something besides the MSS value changed. */
 	if (s->opt_len != c->opt_len ||
-	    (s->opt_len && memcmp(s->opts, c->opts, s->opt_len) != 0)) {
+	    (s->opt_len && memcmp(s->opts, c->opts, s->opt_len) != 0 &&
+	     s->has_mss == c->has_mss && s->mss == c->mss)) {
 		snprintf(x, sizeof(x), "%zu bytes", s->opt_len);
 		snprintf(y, sizeof(y), "%zu bytes%s", c->opt_len,
 			 s->opt_len == c->opt_len ? " (changed)" : "");

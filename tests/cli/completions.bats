@@ -178,3 +178,25 @@ zsh_start() {
 	tmux_type 'echolot se'; tmux_key Tab
 	tmux_wait '^zsh% echolot serve-it $'
 }
+
+@test "installed, bash-completion loads the file on demand for echolot and every echolot-SUB" {
+	dest=$BATS_TEST_TMPDIR/inst
+	make -s -C "$BUILDDIR" install DESTDIR="$dest" >/dev/null
+	dir=$(find "$dest" -path '*/bash-completion/completions/echolot' | head -n1)
+	[ -n "$dir" ]
+	share=${dir%/bash-completion/completions/echolot}
+	for cmd in echolot $(subcommands | sed 's/^/echolot-/'); do
+		run env XDG_DATA_DIRS="$share" BASH_COMPLETION_USER_DIR=/nonexistent \
+			bash --norc --noprofile -c '
+			source /usr/share/bash-completion/bash_completion
+			_completion_loader "$1"; complete -p "$1"' _ "$cmd"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"-F _echolot $cmd" ]]
+	done
+	# fish finds echolot-SUB.fish, which defines that command's completions
+	# (fish loads them only for commands on $PATH)
+	bindir=$(dirname "$(find "$dest" -path '*/bin/echolot' | head -n1)")
+	while read -r sub; do
+		PATH=$bindir:$PATH fish --no-config -c "set fish_complete_path $share/fish/vendor_completions.d \$fish_complete_path; complete -C 'echolot-$sub --he'" | grep -q '^--help'
+	done < <(subcommands)
+}

@@ -14,11 +14,11 @@ subcommands() {
 	"$ECHOLOT" --help | awk '/^Subcommands:/ {on=1; next} on && /^  [a-z]/ {print $1}'
 }
 
-# "SUB|SHORT|LONG|KIND|VALUES" for every option ('|' because read
+# "SUB|SHORT|LONG|KIND|VALUES|FLAGS" for every option ('|' because read
 # would merge empty tab-separated fields).
 options() {
 	"$ECHOLOT" --generate options |
-		awk -F'\t' '$1 == "option" {print $2 "|" $3 "|" $4 "|" $5 "|" $7}'
+		awk -F'\t' '$1 == "option" {print $2 "|" $3 "|" $4 "|" $5 "|" $7 "|" $9}'
 }
 
 # The page as a reader sees it: no hyphenation, long lines, plain ASCII.
@@ -34,7 +34,7 @@ render() {
 	while read -r sub; do
 		options | grep -q "^$sub|h|help|flag|"
 		# and the help text agrees with the parser's --help
-		while IFS='|' read -r s short long kind values; do
+		while IFS='|' read -r s short long kind values flags; do
 			[ "$s" = "$sub" ] || continue
 			help=$("$ECHOLOT" "$sub" --help)
 			if [ -n "$long" ]; then grep -q -- "--$long" <<<"$help"; fi
@@ -91,7 +91,7 @@ render() {
 }
 
 @test "every option of every table, and every enum value, is in its man page" {
-	while IFS='|' read -r sub short long kind values; do
+	while IFS='|' read -r sub short long kind values flags; do
 		page=$(render "$BUILDDIR/man/echolot-$sub.1")
 		[ -n "$page" ]
 		if [ -n "$long" ]; then
@@ -122,7 +122,7 @@ render() {
 
 @test "every option of every table is in each completion file" {
 	comp=$BUILDDIR/completions
-	while IFS='|' read -r sub short long kind values; do
+	while IFS='|' read -r sub short long kind values flags; do
 		id=${sub//-/_}
 		bash_fn=$(sed -n "/^_echolot_$id()/,/^}/p" "$comp/echolot.bash")
 		zsh_fn=$(sed -n "/^_echolot_$id() {/,/^}/p" "$comp/_echolot")

@@ -8,6 +8,8 @@
                                  sequence number in PACKET_SPEC, a spec with
                                  too few items, and one good handshake
   nep_hostile.py HOST idle N S   holds N connections open for S seconds
+  nep_hostile.py HOST ready S    one good --no-crypto handshake, then
+                                 silence: the server must close within S s
 
 Each hostile case must end with the server closing the connection; the
 exit status is the number of cases where it did not.
@@ -140,6 +142,16 @@ def main():
         crypto_cases(host, failures)
     elif mode == "nocrypto":
         nocrypto_cases(host, failures)
+    elif mode == "ready":
+        s, ready = nocrypto_session(host, 1, GOOD_ITEMS)
+        if not ready or len(ready) != 48:
+            failures.append("handshake")
+        else:
+            start = time.time()
+            ok = closed_by_server(s, float(sys.argv[3]))
+            print("READY client closed by server after %.1fs: %s" % (time.time() - start, ok))
+            if not ok:
+                failures.append("idle READY client")
     elif mode == "idle":
         n, secs = int(sys.argv[3]), float(sys.argv[4])
         socks = [connect(host) for _ in range(n)]

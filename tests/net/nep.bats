@@ -376,3 +376,48 @@ hostile() {
 		[ "$(grep '^CAPT' <<<"$output" | grep -vc "198.18.0.1:$((3000 + i)) ")" -eq 0 ]
 	done
 }
+
+@test "rewriting on the way: DSCP and MSS clamping show as changes, verdict rewritten; TOS, DF, ID, seq, flags go out as asked" {
+	topo_up --dscp 1:46 --mss 1:1200 1
+	start_server --passphrase pw --safe-payloads
+	topo_capture_start client toserver "$BATS_TEST_TMPDIR/probes.pcap" tcp port 8080
+	run topo_exec client "$ECHOLOT" nep-client --passphrase pw "$TOPO_SERVER4" --tcp -p 8080 --mss 1460 \
+		--tos 32 --df --id 4242 --seq 1234 --flags SA --win 3000 -c 2 --delay 200ms
+	topo_capture_stop
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(count '^SENT .* TCP 198.18.0.1:[0-9]* > 198.18.1.2:8080 SA ttl=64 id=4242 iplen=44 .*seq=1234 win=3000')" -eq 2 ]
+	[ "$(count '^CAPT .* TCP 198.18.0.1:[0-9]* > 198.18.1.2:8080 SA ttl=63 id=4242 iplen=44 .*seq=1234 win=3000')" -eq 2 ]
+	[[ $output == *"tos                  32 -> 184"* ]]
+	[[ $output == *"tcp mss              1460 -> 1200"* ]]
+	[[ $output == *"Verdict: header fields rewritten in transit"* ]]
+	[[ $output != *"NAT detected"* ]]
+	# what left the client, as tcpdump sees it
+	run tcpdump -n -v -r "$BATS_TEST_TMPDIR/probes.pcap" 'tcp dst port 8080'
+	echo "$output"
+	[[ $output == *"tos 0x20"*"id 4242"*"flags [DF]"* ]]
+	[[ $output == *"Flags [S.]"*"seq 1234, ack 0, win 3000, options [mss 1460]"* ]]
+}
+
+@test "the server holds no capability once it runs (and runs as --user)" {
+	topo_up 0
+	start_server --no-crypto --user nobody
+	st=/proc/$SRV_PID/status
+	grep -E '^(Uid|CapEff|CapPrm)' "$st"
+	[ "$(awk '/^CapEff/ {print $2}' "$st")" = 0000000000000000 ]
+	[ "$(awk '/^CapPrm/ {print $2}' "$st")" = 0000000000000000 ]
+	[ "$(awk '/^Uid/ {print $2}' "$st")" = "$(id -u nobody)" ]
+	# and it still captures and echoes
+	run topo_exec client "$ECHOLOT" nep-client --no-crypto "$TOPO_SERVER4" -c 1
+	[[ $output == *"Echoed: 1 (28B)"* ]]
+}
+
+@test "--idle-timeout drops a READY client that gets no echo" {
+	topo_up 0
+	start_server --no-crypto --idle-timeout 1
+	run topo_exec client python3 "$BATS_TEST_DIRNAME/../helpers/nep_hostile.py" "$TOPO_SERVER4" ready 5
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run cat "$SRV_LOG"
+	[[ $output == *"idle timeout"* ]]
+}
