@@ -91,8 +91,8 @@ wait_listen() {
 }
 
 # The quoted source is not checked, on purpose: behind a NAT that leaves
-# quotations alone it is the NAT's address (trace.bats has that case), and
-# iputils does not check it either. What is checked: id, seq, destination.
+# quotations alone it is the NAT's address (trace.bats has that case).
+# What is checked: id, seq, destination.
 @test "ping: forged errors quoting our identifier but another destination are not ours" {
 	topo_up 1
 	drop_replies
