@@ -30,6 +30,12 @@ static void opts_errf(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	/* The message quotes what the user typed: a newline or escape in an
+	 * argument must not split the one-line error or reach the terminal
+	 * raw (found by fuzz_opts). */
+	for (; *err; err++)
+		if ((unsigned char)*err < 0x20 || *err == 0x7f)
+			*err = '?';
 }
 
 const struct opts_def *opts_help_option(void)
