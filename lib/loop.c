@@ -256,9 +256,13 @@ static int loop_epoll_wait(struct loop *l, struct epoll_event *evs, int max,
 		ts.tv_sec = (time_t)(wait_ns / 1000000000);
 		ts.tv_nsec = (long)(wait_ns % 1000000000);
 	}
-	n = epoll_pwait2(l->epfd, evs, max, wait_ns >= 0 ? &ts : NULL, NULL);
-	if (n >= 0 || errno != ENOSYS)
-		return n;
+	if (!l->no_pwait2) {
+		n = epoll_pwait2(l->epfd, evs, max, wait_ns >= 0 ? &ts : NULL,
+				 NULL);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		l->no_pwait2 = true;
+	}
 	return epoll_wait(l->epfd, evs, max,
 			  wait_ns < 0 ? -1 : (int)((wait_ns + 999999) / 1000000));
 }

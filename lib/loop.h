@@ -45,6 +45,7 @@ struct loop {
 	struct loop_fd_slot *slots;
 	size_t nslots;
 	bool stop;
+	bool no_pwait2; /* epoll_pwait2 said ENOSYS once: do not ask again */
 	int status; /* set by loop_stop(), returned by loop_run() */
 };
 

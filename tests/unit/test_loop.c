@@ -9,6 +9,7 @@
 
 #include "loop.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "unit.h"
 
@@ -145,6 +146,21 @@ UNIT_TEST(test_signal)
 	sigprocmask(SIG_UNBLOCK, &none, NULL);
 }
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+
+static bool test_under_valgrind(void)
+{
+#ifdef RUNNING_ON_VALGRIND
+	return RUNNING_ON_VALGRIND != 0;
+#else
+	return false;
+#endif
+}
+
 static void on_tick(struct loop *l, void *arg)
 {
 	int64_t *fired = arg;
@@ -172,8 +188,11 @@ UNIT_TEST(test_submillisecond_timer)
 	}
 	/* epoll_wait would round 0.2 ms up to a whole millisecond on every
 	 * run; the best of 20 shows the wait itself is finer, even on a
-	 * loaded machine where single runs are late. */
-	CHECK(best < 900000);
+	 * loaded machine where single runs are late. valgrind has no
+	 * epoll_pwait2 (ENOSYS), so there the loop takes its documented
+	 * whole-millisecond fallback: the unit and asan suites judge this. */
+	if (!test_under_valgrind())
+		CHECK(best < 900000);
 	loop_free(&l);
 }
 
