@@ -15,39 +15,14 @@
 
 #include "unit.h"
 
-struct capture {
-	FILE *f;
-	char *buf;
-	size_t len;
-};
-
-static void cap_open(struct capture *c)
-{
-	c->buf = NULL;
-	c->len = 0;
-	c->f = open_memstream(&c->buf, &c->len);
-}
-
-static const char *cap_text(struct capture *c)
-{
-	fflush(c->f);
-	return c->buf ? c->buf : "";
-}
-
-static void cap_close(struct capture *c)
-{
-	fclose(c->f);
-	free(c->buf);
-}
-
 /* ----------------------------------------------------------------- JSON */
 
 UNIT_TEST(test_json_nesting)
 {
-	struct capture c;
+	struct unit_capture c;
 	struct json_writer w;
 
-	cap_open(&c);
+	unit_cap_open(&c);
 	json_init(&w, c.f, 0);
 	json_begin_object(&w);
 	json_kv_string(&w, "target", "127.0.0.1");
@@ -73,21 +48,21 @@ UNIT_TEST(test_json_nesting)
 	CHECK_EQ(json_end_object(&w), 0);
 	CHECK_EQ(json_status(&w), 0);
 	CHECK_STR(
-		cap_text(&c),
+		unit_cap_text(&c),
 		"{\"target\":\"127.0.0.1\",\"rtts\":[0.045,12.500,null,{},[]],"
 		"\"neg\":-42,\"big\":18446744073709551615,\"up\":true,"
 		"\"down\":false,\"none\":null,\"nan\":null,\"inf\":null,"
 		"\"p0\":2,\"p6\":-0.000013}\n");
-	cap_close(&c);
+	unit_cap_close(&c);
 }
 
 UNIT_TEST(test_ndjson_lines)
 {
-	struct capture c;
+	struct unit_capture c;
 	struct json_writer w;
 	int i;
 
-	cap_open(&c);
+	unit_cap_open(&c);
 	json_init(&w, c.f, JSON_NDJSON);
 	for (i = 1; i <= 3; i++) {
 		json_begin_object(&w);
@@ -99,24 +74,24 @@ UNIT_TEST(test_ndjson_lines)
 	}
 	json_string(&w, "top-level string");
 	CHECK_EQ(json_status(&w), 0);
-	CHECK_STR(cap_text(&c), "{\"type\":\"reply\",\"seq\":1}\n"
+	CHECK_STR(unit_cap_text(&c), "{\"type\":\"reply\",\"seq\":1}\n"
 				"{\"type\":\"reply\",\"seq\":2}\n"
 				"{\"type\":\"reply\",\"seq\":3}\n"
 				"\"top-level string\"\n");
-	cap_close(&c);
+	unit_cap_close(&c);
 }
 
 static void check_escaped(struct unit *u, const char *in, size_t len,
 			  const char *want)
 {
-	struct capture c;
+	struct unit_capture c;
 	struct json_writer w;
 
-	cap_open(&c);
+	unit_cap_open(&c);
 	json_init(&w, c.f, 0);
 	CHECK_EQ(json_string_len(&w, in, len), 0);
-	CHECK_STR(cap_text(&c), want);
-	cap_close(&c);
+	CHECK_STR(unit_cap_text(&c), want);
+	unit_cap_close(&c);
 }
 
 UNIT_TEST(test_json_escaping)
@@ -266,7 +241,7 @@ UNIT_TEST(test_json_escaping_random)
 
 	for (round = 0; round < 20000; round++) {
 		size_t n = 0, w = 0, k, parts = rng_next(&seed) % 40;
-		struct capture c;
+		struct unit_capture c;
 		struct json_writer jw;
 		long dl;
 
@@ -306,78 +281,78 @@ UNIT_TEST(test_json_escaping_random)
 				break;
 			}
 		}
-		cap_open(&c);
+		unit_cap_open(&c);
 		json_init(&jw, c.f, 0);
 		json_string_len(&jw, in, n);
-		cap_text(&c);
+		unit_cap_text(&c);
 		/* drop the newline after the top-level value */
 		dl = c.len > 0 ? json_decode(c.buf, c.len - 1, got) : -1;
 		if (dl != (long)w || memcmp(got, want, w) != 0)
 			bad++;
-		cap_close(&c);
+		unit_cap_close(&c);
 	}
 	CHECK_EQ(bad, 0);
 }
 
 UNIT_TEST(test_json_key_escaping_and_null_string)
 {
-	struct capture c;
+	struct unit_capture c;
 	struct json_writer w;
 
-	cap_open(&c);
+	unit_cap_open(&c);
 	json_init(&w, c.f, 0);
 	json_begin_object(&w);
 	json_kv_string(&w, "we\"ird\n", NULL);
 	json_end_object(&w);
-	CHECK_STR(cap_text(&c), "{\"we\\\"ird\\n\":null}\n");
-	cap_close(&c);
+	CHECK_STR(unit_cap_text(&c), "{\"we\\\"ird\\n\":null}\n");
+	unit_cap_close(&c);
 }
 
 /* Misuse is reported and nothing malformed follows. */
 UNIT_TEST(test_json_misuse)
 {
-	struct capture c;
+	struct unit_capture c;
 	struct json_writer w;
 	int i;
 
-	cap_open(&c);
+	unit_cap_open(&c);
 	json_init(&w, c.f, 0);
 	json_begin_object(&w);
 	CHECK(json_int(&w, 1) < 0); /* value without key in an object */
 	CHECK(json_status(&w) < 0);
 	CHECK(json_kv_int(&w, "k", 1) < 0); /* sticky */
-	cap_close(&c);
+	unit_cap_close(&c);
 
-	cap_open(&c);
+	unit_cap_open(&c);
 	json_init(&w, c.f, 0);
 	json_begin_array(&w);
 	CHECK(json_key(&w, "k") < 0); /* key in an array */
-	cap_close(&c);
+	unit_cap_close(&c);
 
-	cap_open(&c);
+	unit_cap_open(&c);
 	json_init(&w, c.f, 0);
 	json_begin_array(&w);
 	CHECK(json_end_object(&w) < 0); /* wrong closer */
-	cap_close(&c);
+	unit_cap_close(&c);
 
-	cap_open(&c);
+	unit_cap_open(&c);
 	json_init(&w, c.f, 0);
 	CHECK(json_end_array(&w) < 0); /* nothing open */
-	cap_close(&c);
+	unit_cap_close(&c);
 
-	cap_open(&c);
+	unit_cap_open(&c);
 	json_init(&w, c.f, 0);
 	json_begin_object(&w);
 	json_key(&w, "k");
 	CHECK(json_end_object(&w) < 0); /* key without value */
-	cap_close(&c);
+	unit_cap_close(&c);
 
-	cap_open(&c);
+	unit_cap_open(&c);
 	json_init(&w, c.f, 0);
 	for (i = 0; i < JSON_MAX_DEPTH; i++)
 		CHECK_EQ(json_begin_array(&w), 0);
 	CHECK(json_begin_array(&w) < 0); /* too deep */
-	cap_close(&c);
+	unit_cap_close(&c);
 }
 
 /* A full disk is an error the caller sees. */
@@ -546,42 +521,42 @@ UNIT_TEST(test_nagios_line)
 	struct out_check c = {{false, 0, 0}, {false, 0, 0}};
 	struct out_nagios n = {"PING", "127.0.0.1", true, 0.045,
 			       0.031,  0.061,	    0};
-	struct capture cap;
+	struct unit_capture cap;
 	char err[128];
 
 	out_check_parse(&c, "warn=200,10% crit=500,20%", err, sizeof(err));
-	cap_open(&cap);
+	unit_cap_open(&cap);
 	CHECK_EQ(out_nagios_line(cap.f, &n, &c, OUT_OK), 0);
-	CHECK_STR(cap_text(&cap),
+	CHECK_STR(unit_cap_text(&cap),
 		  "PING OK - 127.0.0.1 rta 0.045ms lost 0%|"
 		  "rta=0.045ms;200.000;500.000;0; pl=0%;10;20;0;100 "
 		  "rtmin=0.031ms;;;0; rtmax=0.061ms;;;0;\n");
-	cap_close(&cap);
+	unit_cap_close(&cap);
 
 	/* no reply: undetermined values are "U" (plugin guidelines), the
 	 * text has no rta; fractional loss keeps its digits */
 	n.have_rtt = false;
 	n.loss_pct = 100;
 	n.host = "host|with|bars";
-	cap_open(&cap);
+	unit_cap_open(&cap);
 	CHECK_EQ(out_nagios_line(cap.f, &n, &c, OUT_CRITICAL), 0);
-	CHECK_STR(cap_text(&cap),
+	CHECK_STR(unit_cap_text(&cap),
 		  "PING CRITICAL - host_with_bars lost 100%|"
 		  "rta=U;200.000;500.000;0; pl=100%;10;20;0;100 "
 		  "rtmin=U;;;0; rtmax=U;;;0;\n");
-	cap_close(&cap);
+	unit_cap_close(&cap);
 
 	/* no thresholds: empty warn/crit fields */
 	memset(&c, 0, sizeof(c));
 	n.have_rtt = true;
 	n.loss_pct = 100.0 / 3;
 	n.host = "::1";
-	cap_open(&cap);
+	unit_cap_open(&cap);
 	out_nagios_line(cap.f, &n, &c, OUT_OK);
-	CHECK_STR(cap_text(&cap), "PING OK - ::1 rta 0.045ms lost 33.333%|"
+	CHECK_STR(unit_cap_text(&cap), "PING OK - ::1 rta 0.045ms lost 33.333%|"
 				  "rta=0.045ms;;;0; pl=33.333%;;;0;100 "
 				  "rtmin=0.031ms;;;0; rtmax=0.061ms;;;0;\n");
-	cap_close(&cap);
+	unit_cap_close(&cap);
 }
 
 /* ----------------------------------------------------------- timestamps */

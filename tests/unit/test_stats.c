@@ -21,32 +21,6 @@
 #define ECHOLOT_TEST_SRCDIR "."
 #endif
 
-/* Output captured into a string (open_memstream). */
-struct capture {
-	FILE *f;
-	char *buf;
-	size_t len;
-};
-
-static void cap_open(struct capture *c)
-{
-	c->buf = NULL;
-	c->len = 0;
-	c->f = open_memstream(&c->buf, &c->len);
-}
-
-static const char *cap_text(struct capture *c)
-{
-	fflush(c->f);
-	return c->buf ? c->buf : "";
-}
-
-static void cap_close(struct capture *c)
-{
-	fclose(c->f);
-	free(c->buf);
-}
-
 /* xorshift64*: deterministic random numbers, so failures reproduce. */
 static uint64_t rng_next(uint64_t *s)
 {
@@ -318,7 +292,7 @@ static void check_ping_file(struct unit *u, const char *name)
 	struct stats s;
 	struct stats_summary m;
 	struct ping_run run;
-	struct capture c;
+	struct unit_capture c;
 	char want[1100];
 	struct stats_iputils_extra x = {0, false};
 
@@ -338,11 +312,11 @@ static void check_ping_file(struct unit *u, const char *name)
 	}
 	if (strstr(run.line2, "pipe "))
 		x.pipe = atoi(strstr(run.line2, "pipe ") + 5);
-	cap_open(&c);
+	unit_cap_open(&c);
 	CHECK_EQ(stats_render_iputils_ex(c.f, &m, &x), 0);
 	snprintf(want, sizeof(want), "%s%s", run.line1, run.line2);
-	CHECK_STR(cap_text(&c), want);
-	cap_close(&c);
+	CHECK_STR(unit_cap_text(&c), want);
+	unit_cap_close(&c);
 }
 
 UNIT_TEST(test_iputils_fixture_c10)
@@ -393,17 +367,17 @@ UNIT_TEST(test_iputils_extra_forms)
 {
 	struct stats_summary m;
 	struct stats_iputils_extra x = {4, true};
-	struct capture c;
+	struct unit_capture c;
 
 	/* no reply: no rtt line, but the pipe still shows, on its own */
 	memset(&m, 0, sizeof(m));
 	m.sent = 5;
 	m.lost = 5;
-	cap_open(&c);
+	unit_cap_open(&c);
 	stats_render_iputils_ex(c.f, &m, &x);
-	CHECK_STR(cap_text(&c), "5 packets transmitted, 0 received, "
+	CHECK_STR(unit_cap_text(&c), "5 packets transmitted, 0 received, "
 				"100% packet loss, time 0ms\npipe 4\n");
-	cap_close(&c);
+	unit_cap_close(&c);
 	/* pipe 1 is not shown; ewma in us, truncated */
 	m.have_rtt = true;
 	m.received = 5;
@@ -411,10 +385,10 @@ UNIT_TEST(test_iputils_extra_forms)
 	m.ip_ipg_us = 1234567;
 	m.ip_ewma_us = 20345;
 	x.pipe = 1;
-	cap_open(&c);
+	unit_cap_open(&c);
 	stats_render_iputils_ex(c.f, &m, &x);
-	CHECK(strstr(cap_text(&c), "0.000 ms, ipg/ewma 1234.567/20.345 ms\n"));
-	cap_close(&c);
+	CHECK(strstr(unit_cap_text(&c), "0.000 ms, ipg/ewma 1234.567/20.345 ms\n"));
+	unit_cap_close(&c);
 }
 
 /* rtts of an hour overflow iputils' integer sums; ours notice it and
@@ -451,7 +425,7 @@ UNIT_TEST(test_iputils_sums_overflow)
 UNIT_TEST(test_iputils_render_forms)
 {
 	struct stats_summary m;
-	struct capture c;
+	struct unit_capture c;
 
 	memset(&m, 0, sizeof(m));
 	m.sent = 3;
@@ -466,31 +440,31 @@ UNIT_TEST(test_iputils_render_forms)
 	m.ip_avg_us = 1045;
 	m.ip_max_us = 123456;
 	m.ip_mdev_us = 12;
-	cap_open(&c);
+	unit_cap_open(&c);
 	CHECK_EQ(stats_render_iputils(c.f, &m), 0);
-	CHECK_STR(cap_text(&c),
+	CHECK_STR(unit_cap_text(&c),
 		  "3 packets transmitted, 2 received, +1 duplicates, "
 		  "+2 corrupted, +4 errors, 33.3333% packet loss, "
 		  "time 2003ms\n"
 		  "rtt min/avg/max/mdev = 0.031/1.045/123.456/0.012 ms\n");
-	cap_close(&c);
+	unit_cap_close(&c);
 
 	/* rounding of the run time: 2003.5 ms -> 2004ms */
 	m.elapsed_ns = 2003500 * US;
 	m.have_rtt = false;
 	m.dups = m.corrupted = m.errors = 0;
-	cap_open(&c);
+	unit_cap_open(&c);
 	stats_render_iputils(c.f, &m);
-	CHECK_STR(cap_text(&c), "3 packets transmitted, 2 received, "
+	CHECK_STR(unit_cap_text(&c), "3 packets transmitted, 2 received, "
 				"33.3333% packet loss, time 2004ms\n");
-	cap_close(&c);
+	unit_cap_close(&c);
 
 	/* nothing sent: iputils stops after "received" */
 	memset(&m, 0, sizeof(m));
-	cap_open(&c);
+	unit_cap_open(&c);
 	stats_render_iputils(c.f, &m);
-	CHECK_STR(cap_text(&c), "0 packets transmitted, 0 received\n");
-	cap_close(&c);
+	CHECK_STR(unit_cap_text(&c), "0 packets transmitted, 0 received\n");
+	unit_cap_close(&c);
 }
 
 /* ---------------------------------------------------------- histogram */
@@ -828,7 +802,7 @@ UNIT_TEST(test_nping_block_vector_b)
 {
 	struct stats s;
 	struct stats_summary m;
-	struct capture c;
+	struct unit_capture c;
 
 	stats_init(&s);
 	stats_sent(&s, 0, 40);
@@ -842,17 +816,17 @@ UNIT_TEST(test_nping_block_vector_b)
 	stats_echoed(&s, 40);
 	stats_end(&s, 3004890 * US);
 	stats_summarize(&s, &m);
-	cap_open(&c);
+	unit_cap_open(&c);
 	CHECK_EQ(stats_render_nping(c.f, &m,
 				    STATS_NPING_ECHOED | STATS_NPING_TIMES),
 		 0);
-	CHECK_STR(cap_text(&c),
+	CHECK_STR(unit_cap_text(&c),
 		  "Max rtt: 0.033ms | Min rtt: 0.019ms | Avg rtt: 0.025ms\n"
 		  "Raw packets sent: 3 (120B) | Rcvd: 3 (120B) | Lost: 0 "
 		  "(0.00%)| Echoed: 3 (120B) \n"
 		  "Tx time: 2.00340s | Tx bytes/s: 59.90 | Tx pkts/s: 1.50\n"
 		  "Rx time: 3.00489s | Rx bytes/s: 39.93 | Rx pkts/s: 1.00\n");
-	cap_close(&c);
+	unit_cap_close(&c);
 }
 
 /* Vector a: UDP probes of 28 B answered by 56-byte port unreachables:
@@ -862,7 +836,7 @@ UNIT_TEST(test_nping_block_vectors_a_d)
 {
 	struct stats s;
 	struct stats_summary m;
-	struct capture c;
+	struct unit_capture c;
 	int i;
 
 	stats_init(&s);
@@ -872,22 +846,22 @@ UNIT_TEST(test_nping_block_vectors_a_d)
 		stats_echoed(&s, 28);
 	}
 	stats_summarize(&s, &m);
-	cap_open(&c);
+	unit_cap_open(&c);
 	stats_render_nping(c.f, &m, STATS_NPING_ECHOED);
-	CHECK(strstr(cap_text(&c),
+	CHECK(strstr(unit_cap_text(&c),
 		     "\nRaw packets sent: 3 (84B) | Rcvd: 3 (168B) | Lost: 0 "
 		     "(0.00%)| Echoed: 3 (84B) \n") != NULL);
-	cap_close(&c);
+	unit_cap_close(&c);
 
 	stats_init(&s);
 	stats_summarize(&s, &m);
-	cap_open(&c);
+	unit_cap_open(&c);
 	stats_render_nping(c.f, &m, STATS_NPING_ECHOED);
-	CHECK_STR(cap_text(&c),
+	CHECK_STR(unit_cap_text(&c),
 		  "Max rtt: N/A | Min rtt: N/A | Avg rtt: N/A\n"
 		  "Raw packets sent: 0 (0B) | Rcvd: 0 (0B) | Lost: 0 (0.00%)| "
 		  "Echoed: 0 (0B) \n");
-	cap_close(&c);
+	unit_cap_close(&c);
 }
 
 /*
@@ -902,7 +876,7 @@ UNIT_TEST(test_nping_rates_adjusted)
 {
 	struct stats s;
 	struct stats_summary m;
-	struct capture c;
+	struct unit_capture c;
 
 	stats_init(&s);
 	stats_sent(&s, 0, 28);
@@ -912,15 +886,15 @@ UNIT_TEST(test_nping_rates_adjusted)
 	CHECK_EQ(m.tx_bytes_per_s, 0); /* one send: no Tx window */
 	m.tx_time_ns = 1156 * US;
 	stats_summary_rates(&m);
-	cap_open(&c);
+	unit_cap_open(&c);
 	stats_render_nping(c.f, &m, STATS_NPING_TIMES);
 	CHECK_STR(
-		cap_text(&c),
+		unit_cap_text(&c),
 		"Max rtt: 0.041ms | Min rtt: 0.041ms | Avg rtt: 0.041ms\n"
 		"Raw packets sent: 1 (28B) | Rcvd: 1 (28B) | Lost: 0 (0.00%)\n"
 		"Tx time: 0.00116s | Tx bytes/s: 24221.45 | Tx pkts/s: 865.05\n"
 		"Rx time: 1.00137s | Rx bytes/s: 27.96 | Rx pkts/s: 1.00\n");
-	cap_close(&c);
+	unit_cap_close(&c);
 }
 
 /* Byte counts as nping prints them (seen with --data-length 971, 972,
@@ -938,7 +912,7 @@ UNIT_TEST(test_nping_bytes_and_loss)
 		{2500000000ULL, "(2.500GB)"},
 	};
 	struct stats_summary m;
-	struct capture c;
+	struct unit_capture c;
 	char want[64];
 	size_t i;
 
@@ -946,11 +920,11 @@ UNIT_TEST(test_nping_bytes_and_loss)
 		memset(&m, 0, sizeof(m));
 		m.sent = 1;
 		m.sent_bytes = rows[i].bytes;
-		cap_open(&c);
+		unit_cap_open(&c);
 		stats_render_nping(c.f, &m, 0);
 		snprintf(want, sizeof(want), "sent: 1 %s |", rows[i].text);
-		CHECK(strstr(cap_text(&c), want) != NULL);
-		cap_close(&c);
+		CHECK(strstr(unit_cap_text(&c), want) != NULL);
+		unit_cap_close(&c);
 	}
 	/* one of three lost */
 	memset(&m, 0, sizeof(m));
@@ -958,17 +932,17 @@ UNIT_TEST(test_nping_bytes_and_loss)
 	m.received = m.rx_packets = 2;
 	m.rx_bytes = 56;
 	m.sent_bytes = 84;
-	cap_open(&c);
+	unit_cap_open(&c);
 	stats_render_nping(c.f, &m, 0);
-	CHECK(strstr(cap_text(&c), "| Rcvd: 2 (56B) | Lost: 1 (33.33%)\n"));
-	cap_close(&c);
+	CHECK(strstr(unit_cap_text(&c), "| Rcvd: 2 (56B) | Lost: 1 (33.33%)\n"));
+	unit_cap_close(&c);
 }
 
 UNIT_TEST(test_extra_line)
 {
 	struct stats s;
 	struct stats_summary m;
-	struct capture c;
+	struct unit_capture c;
 
 	stats_init(&s);
 	/* 10, 12, 11, 15 ms: p50 = 11, p90 = p99 = 15; jitter 0.418 ms;
@@ -978,24 +952,24 @@ UNIT_TEST(test_extra_line)
 	stats_reply(&s, 2, 11 * MS, 0, 2);
 	stats_reply(&s, 3, 15 * MS, 0, 3);
 	stats_summarize(&s, &m);
-	cap_open(&c);
+	unit_cap_open(&c);
 	CHECK_EQ(stats_render_extra(c.f, &m), 0);
 	/* the histogram keeps 11 ms within 1/128: 10.99-11.01 */
-	CHECK(strstr(cap_text(&c), "Percentiles: p50 1") == cap_text(&c));
+	CHECK(strstr(unit_cap_text(&c), "Percentiles: p50 1") == unit_cap_text(&c));
 	CHECK_NEAR((double)m.p50_ns, 11.0 * MS, 11.0 * MS / 128);
 	CHECK_EQ(m.p90_ns, 15 * MS); /* clamped to the exact max */
-	CHECK(strstr(cap_text(&c),
+	CHECK(strstr(unit_cap_text(&c),
 		     "ms | p90 15.000ms | p99 15.000ms | Jitter: 0.418ms | "
 		     "Mdev: 1.871ms\n") != NULL);
-	cap_close(&c);
+	unit_cap_close(&c);
 
 	stats_init(&s);
 	stats_summarize(&s, &m);
-	cap_open(&c);
+	unit_cap_open(&c);
 	stats_render_extra(c.f, &m);
-	CHECK_STR(cap_text(&c), "Percentiles: p50 N/A | p90 N/A | p99 N/A | "
+	CHECK_STR(unit_cap_text(&c), "Percentiles: p50 N/A | p90 N/A | p99 N/A | "
 				"Jitter: N/A | Mdev: N/A\n");
-	cap_close(&c);
+	unit_cap_close(&c);
 }
 
 /* ----------------------------------------------------------------- JSON */
@@ -1005,7 +979,7 @@ UNIT_TEST(test_json_summary)
 	struct stats s;
 	struct stats_summary m;
 	struct json_writer w;
-	struct capture c;
+	struct unit_capture c;
 
 	/* By hand for feed_hand: mdev 0.96015 and stddev 1.10868 ms (see
 	 * test_counters_hand). Percentiles are histogram estimates: 2 ms
@@ -1015,13 +989,13 @@ UNIT_TEST(test_json_summary)
 	 * 0.1796875, 0.26220703 ms. */
 	feed_hand(&s);
 	stats_summarize(&s, &m);
-	cap_open(&c);
+	unit_cap_open(&c);
 	json_init(&w, c.f, JSON_NDJSON);
 	json_begin_object(&w);
 	json_kv_string(&w, "type", "summary");
 	stats_json_fields(&w, &m);
 	CHECK_EQ(json_end_object(&w), 0);
-	CHECK_STR(cap_text(&c),
+	CHECK_STR(unit_cap_text(&c),
 		  "{\"type\":\"summary\",\"sent\":4,\"sent_bytes\":336,"
 		  "\"received\":3,\"received_bytes\":252,\"duplicates\":1,"
 		  "\"duplicate_bytes\":84,\"reordered\":1,\"icmp_errors\":1,"
@@ -1036,19 +1010,19 @@ UNIT_TEST(test_json_summary)
 		  "\"rx_time_s\":4.00000,\"elapsed_s\":4.00000,"
 		  "\"tx_bytes_per_s\":112.00,\"tx_pkts_per_s\":1.33,"
 		  "\"rx_bytes_per_s\":119.00,\"rx_pkts_per_s\":1.50}\n");
-	cap_close(&c);
+	unit_cap_close(&c);
 
 	/* no reply: rtt members are null, the object is still complete */
 	stats_init(&s);
 	stats_sent(&s, 0, 84);
 	stats_summarize(&s, &m);
-	cap_open(&c);
+	unit_cap_open(&c);
 	json_init(&w, c.f, 0);
 	CHECK_EQ(stats_render_json(&w, &m), 0);
-	CHECK(strstr(cap_text(&c), "\"rtt_min_ms\":null,") != NULL);
-	CHECK(strstr(cap_text(&c), "\"jitter_ms\":null,") != NULL);
-	CHECK(strstr(cap_text(&c), "\"loss_pct\":100.000,") != NULL);
-	cap_close(&c);
+	CHECK(strstr(unit_cap_text(&c), "\"rtt_min_ms\":null,") != NULL);
+	CHECK(strstr(unit_cap_text(&c), "\"jitter_ms\":null,") != NULL);
+	CHECK(strstr(unit_cap_text(&c), "\"loss_pct\":100.000,") != NULL);
+	unit_cap_close(&c);
 }
 
 /* --------------------------------------------------------------- Nagios */
@@ -1058,7 +1032,7 @@ UNIT_TEST(test_nagios_from_stats)
 	struct stats s;
 	struct stats_summary m;
 	struct out_check chk = {{false, 0, 0}, {false, 0, 0}};
-	struct capture c;
+	struct unit_capture c;
 	char err[128];
 	int i;
 
@@ -1071,25 +1045,25 @@ UNIT_TEST(test_nagios_from_stats)
 		stats_reply(&s, i, (31 + 14 * i) * US, 84, (uint64_t)i);
 	}
 	stats_summarize(&s, &m);
-	cap_open(&c);
+	unit_cap_open(&c);
 	CHECK_EQ(stats_render_nagios(c.f, "PING", "127.0.0.1", &chk, &m),
 		 OUT_OK);
-	CHECK_STR(cap_text(&c),
+	CHECK_STR(unit_cap_text(&c),
 		  "PING OK - 127.0.0.1 rta 0.045ms lost 0%|"
 		  "rta=0.045ms;200.000;500.000;0; pl=0%;10;20;0;100 "
 		  "rtmin=0.031ms;;;0; rtmax=0.059ms;;;0;\n");
-	cap_close(&c);
+	unit_cap_close(&c);
 
 	/* two more probes lost: 40 % loss >= crit 20 % */
 	stats_sent(&s, 4, 84);
 	stats_sent(&s, 5, 84);
 	stats_summarize(&s, &m);
-	cap_open(&c);
+	unit_cap_open(&c);
 	CHECK_EQ(stats_render_nagios(c.f, "PING", "127.0.0.1", &chk, &m),
 		 OUT_CRITICAL);
-	CHECK(strstr(cap_text(&c), "PING CRITICAL - 127.0.0.1 rta 0.045ms "
-				   "lost 40%|") == cap_text(&c));
-	cap_close(&c);
+	CHECK(strstr(unit_cap_text(&c), "PING CRITICAL - 127.0.0.1 rta 0.045ms "
+				   "lost 40%|") == unit_cap_text(&c));
+	unit_cap_close(&c);
 }
 
 /* ---------------------------------------------------------- OpenMetrics */

@@ -136,6 +136,33 @@ static inline int unit_run(const struct unit_case *cases, size_t n)
 	return failed;
 }
 
+/* Output of a writer captured into a string (open_memstream), for tests
+ * of renderers that take a FILE *. */
+struct unit_capture {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static inline void unit_cap_open(struct unit_capture *c)
+{
+	c->buf = NULL;
+	c->len = 0;
+	c->f = open_memstream(&c->buf, &c->len);
+}
+
+static inline const char *unit_cap_text(struct unit_capture *c)
+{
+	fflush(c->f);
+	return c->buf ? c->buf : "";
+}
+
+static inline void unit_cap_close(struct unit_capture *c)
+{
+	fclose(c->f);
+	free(c->buf);
+}
+
 #define UNIT_CASE(fn) { #fn, fn }
 #define UNIT_MAIN(...)                                                       \
 	int main(void)                                                       \
