@@ -1109,6 +1109,20 @@ static int ping_build(struct ping_run *r, struct ping_target *t,
 	return len;
 }
 
+/* After sendto: the probe is counted as sent either way (iputils counts a
+ * failed send as transmitted), then recorded or reported as an error. */
+static void ping_after_sendto(struct ping_run *r, struct ping_target *t,
+			      struct probe *p, int send_errno, size_t len)
+{
+	t->ntx = p->seq;
+	if (send_errno) {
+		stats_sent(&t->st, p->tx_mono_ns, ping_wire_bytes(t, len));
+		ping_after_send_fail(r, t, send_errno, p->tx_mono_ns);
+		return;
+	}
+	ping_record(r, t, p, ping_wire_bytes(t, len));
+}
+
 static void ping_send_icmp(struct ping_run *r, struct ping_target *t)
 {
 	struct probe p;
@@ -1136,15 +1150,7 @@ static void ping_send_icmp(struct ping_run *r, struct ping_target *t)
 	n = sendto(t->fd, r->txbuf, (size_t)len, 0,
 		   r->c->connect ? NULL : (struct sockaddr *)&t->addr.ss,
 		   r->c->connect ? 0 : t->addr.len);
-	t->ntx = p.seq;
-	if (n < 0) {
-		int e = errno;
-
-		stats_sent(&t->st, p.tx_mono_ns, ping_wire_bytes(t, (size_t)len));
-		ping_after_send_fail(r, t, e, p.tx_mono_ns);
-		return;
-	}
-	ping_record(r, t, &p, ping_wire_bytes(t, (size_t)len));
+	ping_after_sendto(r, t, &p, n < 0 ? errno : 0, (size_t)len);
 }
 
 /* ------------------------------------------------------------ receiving */
@@ -2440,15 +2446,7 @@ static void ping_send_tcp(struct ping_run *r, struct ping_target *t)
 	p.tx_mono_ns = loop_now_ns();
 	n = sendto(t->fd, r->txbuf, (size_t)len, 0,
 		   (struct sockaddr *)&t->addr.ss, t->addr.len);
-	t->ntx = p.seq;
-	if (n < 0) {
-		int e = errno;
-
-		stats_sent(&t->st, p.tx_mono_ns, ping_wire_bytes(t, (size_t)len));
-		ping_after_send_fail(r, t, e, p.tx_mono_ns);
-		return;
-	}
-	ping_record(r, t, &p, ping_wire_bytes(t, (size_t)len));
+	ping_after_sendto(r, t, &p, n < 0 ? errno : 0, (size_t)len);
 }
 
 static struct ping_conn *ping_conn_slot(struct ping_run *r)
