@@ -243,6 +243,13 @@ time_exceeded() {
 	run topo_up --ecmp 3 3
 	[ "$status" -eq 2 ]
 	[[ $output == *"1 <= I < N"* ]]
+	# nothing was built by the failures; a second topology at once is refused
+	# (the prefix is el<pid>x..., and `run` keeps this shell's $$)
+	[ "$(ip netns list | grep -c "^el$$x")" -eq 0 ]
+	topo_up 1
+	run topo_up 1
+	[ "$status" -eq 2 ]
+	[[ $output == *"topology $TOPO_PREFIX is up"* ]]
 }
 
 @test "topo_cleanup leaves no namespace, process or nftables table behind" {
