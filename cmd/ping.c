@@ -863,7 +863,10 @@ static int ping_open_family(struct ping_run *r, int family,
 	s->family = family;
 	if (ping_open_kind(r, s, err, errlen) < 0)
 		return -1;
-	if (sock_enable_rx_info(s->fd, family) < 0)
+	/* Raw IPv4 reads carry the IP header, TTL included. */
+	if ((s->kind == SOCK_ICMP_RAW && family == AF_INET
+		     ? sock_enable_rx_stamp(s->fd)
+		     : sock_enable_rx_info(s->fd, family)) < 0)
 		return ping_errf(err, errlen, "rx timestamps: %s",
 				 strerror(errno));
 	if (ping_set_sock_opts(c, s->fd, err, errlen) < 0 ||

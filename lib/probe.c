@@ -49,33 +49,44 @@ static bool same_probe(const struct probe_table *t,
 	return false;
 }
 
+/* One round of a multiply-xorshift mixer: a word at a time, because
+ * every reply is hashed on add, find and remove, and a byte-wise hash
+ * over the 16-byte address showed up at 6 % of a ping flood's cycles. */
 static uint64_t mix(uint64_t h, uint64_t v)
 {
-	/* FNV-1a over the 8 bytes of v */
-	int i;
+	h ^= v;
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
 
-	for (i = 0; i < 8; i++) {
-		h ^= (v >> (8 * i)) & 0xff;
-		h *= 0x100000001b3ull;
-	}
-	return h;
+static uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
 }
 
 /* Hashes exactly the fields same_probe compares. */
 static uint64_t hash_fields(const struct probe_table *t,
 			    const struct probe_fields *f)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	size_t i;
+	uint64_t h = (uint64_t)f->proto;
 
-	h = mix(h, (uint64_t)f->proto);
-	for (i = 0; i < 16; i++)
-		h = mix(h, f->dst.a[i]);
+	/* Only the bytes pkt_addr_eq compares. */
+	if (f->dst.family == AF_INET6) {
+		h = mix(h, load64(f->dst.a));
+		h = mix(h, load64(f->dst.a + 8));
+	} else {
+		uint32_t v4;
+
+		memcpy(&v4, f->dst.a, sizeof(v4));
+		h = mix(h, v4);
+	}
 	switch (f->proto) {
 	case PKT_PROBE_ICMP:
-		h = mix(h, f->icmp_seq);
-		if (uses_id(t, f->proto))
-			h = mix(h, f->icmp_id);
+		h = mix(h, ((uint64_t)(uses_id(t, f->proto) ? f->icmp_id : 0)
+			    << 16) | f->icmp_seq);
 		break;
 	case PKT_PROBE_UDP:
 		h = mix(h, ((uint64_t)f->sport << 16) | f->dport);
@@ -85,11 +96,12 @@ static uint64_t hash_fields(const struct probe_table *t,
 			h = mix(h, f->ip_id);
 		break;
 	case PKT_PROBE_TCP:
-		h = mix(h, ((uint64_t)f->sport << 16) | f->dport);
-		h = mix(h, f->tcp_seq);
+		h = mix(h, ((uint64_t)f->sport << 48) |
+				   ((uint64_t)f->dport << 32) | f->tcp_seq);
 		break;
 	}
-	return h;
+	/* The index uses the low bits: fold the high ones in. */
+	return h ^ (h >> 32);
 }
 
 int probe_table_init(struct probe_table *t, const struct probe_table_cfg *cfg)

@@ -128,11 +128,18 @@ int sock_open_icmp(int family, bool prefer_dgram, enum sock_icmp_kind *kind,
 	return -1;
 }
 
+int sock_enable_rx_stamp(int fd)
+{
+	int on = 1;
+
+	return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+}
+
 int sock_enable_rx_info(int fd, int family)
 {
 	int on = 1;
 
-	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0)
+	if (sock_enable_rx_stamp(fd) < 0)
 		return -1;
 	if (family == AF_INET6) {
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on,

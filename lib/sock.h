@@ -71,6 +71,11 @@ int sock_open_icmp(int family, bool prefer_dgram, enum sock_icmp_kind *kind,
  * received packet. Returns 0 or -1 with errno. */
 int sock_enable_rx_info(int fd, int family);
 
+/* Only the kernel receive timestamps: for raw IPv4 sockets, whose reads
+ * start at the IP header, so TTL and TOS cmsgs would be paid for twice
+ * on every packet. Returns 0 or -1 with errno. */
+int sock_enable_rx_stamp(int fd);
+
 /* Asks for ICMP errors on the socket's error queue (IP_RECVERR or
  * IPV6_RECVERR; read them with sock_recv(..., MSG_ERRQUEUE, ...)).
  * Returns 0 or -1 with errno. */
