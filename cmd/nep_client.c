@@ -152,6 +152,7 @@ struct cl {
 	struct cl_opts o;
 	struct loop loop;
 	struct capture cap;
+	struct nep_crypto *crypto_lib; /* NULL with --no-crypto */
 	int raw, side;
 	struct sock_addr target, local;
 	struct nep_session *sess;
@@ -864,6 +865,7 @@ static int cl_start_session(struct cl *c)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.role = NEP_ROLE_CLIENT;
 	cfg.crypto = c->o.crypto;
+	cfg.crypto_lib = c->crypto_lib;
 	cfg.pass = (const uint8_t *)c->o.pass;
 	cfg.passlen = c->o.pass ? strlen(c->o.pass) : 0;
 	if (nep_random(cfg.nonce, sizeof(cfg.nonce)) < 0)
@@ -897,8 +899,11 @@ static int cl_setup(struct cl *c)
 		return cl_usage_error("%s", err);
 	if (priv_drop(NULL, NULL, err, sizeof(err)) < 0)
 		return cl_usage_error("%s", err);
-	/* Everything that takes time (OpenSSL's first use among it) before
-	 * the connection, so the handshake runs at network speed. */
+	/* Everything that takes time (loading OpenSSL and its first use
+	 * among it) before the connection, so the handshake runs at network
+	 * speed. */
+	if (c->o.crypto && !(c->crypto_lib = nep_crypto_open(err, sizeof(err))))
+		return cl_usage_error("%s", err);
 	cl_defaults(&c->o);
 	cl_build_spec(c);
 	if (cl_start_session(c) < 0)
@@ -1036,6 +1041,7 @@ out:
 		close(c->raw);
 	if (c->cap.pcap)
 		capture_close(&c->cap);
+	nep_crypto_close(c->crypto_lib);
 	free(c);
 	return rc;
 }

@@ -111,6 +111,7 @@ struct srv_client {
 struct srv {
 	struct loop loop;
 	struct capture cap;
+	struct nep_crypto *crypto_lib; /* NULL with --no-crypto */
 	int lfd[2];
 	struct srv_client *cl;
 	size_t max;
@@ -478,6 +479,7 @@ static int srv_start_session(struct srv *s, struct srv_client *c)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.role = NEP_ROLE_SERVER;
 	cfg.crypto = s->crypto;
+	cfg.crypto_lib = s->crypto_lib;
 	cfg.pass = (const uint8_t *)s->pass;
 	cfg.passlen = s->pass ? strlen(s->pass) : 0;
 	if (nep_random(cfg.nonce, sizeof(cfg.nonce)) < 0 ||
@@ -752,6 +754,10 @@ static int srv_run(struct srv *s)
 		fprintf(stderr, "echolot nep-server: %s\n", strerror(errno));
 		return 2;
 	}
+	if (s->crypto && !(s->crypto_lib = nep_crypto_open(err, sizeof(err)))) {
+		fprintf(stderr, "echolot nep-server: %s\n", err);
+		return 2;
+	}
 	/* Capture first, while we may. */
 	if (capture_open(&s->cap, s->iface, NEP_ECHO_MAX_PACKET, err,
 			 sizeof(err)) < 0) {
@@ -776,13 +782,6 @@ static int srv_run(struct srv *s)
 		fprintf(stderr, "echolot nep-server: %s\n", strerror(errno));
 		return 2;
 	}
-	/* OpenSSL reads its configuration on first use: not during the
-	 * first client's handshake. */
-	{
-		uint8_t warm[4];
-
-		nep_random(warm, sizeof(warm));
-	}
 	s->start_ns = loop_now_ns();
 	srv_log(s, "echolot nep-server listening on port %u (%s), capturing "
 		   "on %s", s->port, s->crypto ? "encrypted" : "no crypto",
@@ -792,6 +791,7 @@ static int srv_run(struct srv *s)
 		srv_close(s, &s->cl[i], NULL);
 	srv_summary(s);
 	capture_close(&s->cap);
+	nep_crypto_close(s->crypto_lib);
 	free(s->cl);
 	loop_free(&s->loop);
 	if (rc)

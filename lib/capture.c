@@ -1,6 +1,8 @@
 /*
  * capture - libpcap wrapper for the NEP server.
  */
+#include "config.h"
+
 #include "capture.h"
 
 #include <errno.h>
@@ -10,13 +12,46 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+
+#include "dynlib.h"
 
 /* Room for the capture ring: at 10,000 probes/s a short stall of the loop
  * must not lose packets. */
 #define CAPTURE_BUFFER (4 * 1024 * 1024)
 /* The largest link-layer header we strip (SLL2). */
 #define CAPTURE_L2_MAX 24
+
+/* Every libpcap function we call, each once: the list makes both the
+ * members of struct capture_lib (typed from pcap.h) and the names that
+ * dynlib resolves, so the two cannot disagree. */
+#define CAPTURE_PCAP_FUNCS(X)                                               \
+	X(pcap_create) X(pcap_set_snaplen) X(pcap_set_promisc)              \
+	X(pcap_set_immediate_mode) X(pcap_set_buffer_size) X(pcap_activate) \
+	X(pcap_setdirection) X(pcap_setnonblock) X(pcap_get_selectable_fd) \
+	X(pcap_datalink) X(pcap_geterr) X(pcap_open_dead) X(pcap_compile)   \
+	X(pcap_freecode) X(pcap_dispatch) X(pcap_close)
+
+struct capture_lib {
+	void *dl;
+#define CAPTURE_MEMBER(fn) __typeof__(fn) *fn;
+	CAPTURE_PCAP_FUNCS(CAPTURE_MEMBER)
+#undef CAPTURE_MEMBER
+};
+
+static const struct dynlib_sym capture_syms[] = {
+#define CAPTURE_SYM(fn) DYNLIB_SYM(struct capture_lib, fn),
+	CAPTURE_PCAP_FUNCS(CAPTURE_SYM)
+#undef CAPTURE_SYM
+};
+
+/* configure's soname first (read from a program linked with libpcap),
+ * then the names Debian, other distributions and a dev package use. */
+static const char *const capture_sonames[] = {
+	ECHOLOT_PCAP_SONAME, "libpcap.so.0.8", "libpcap.so.1", "libpcap.so",
+	NULL
+};
 
 static void capture_errf(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -30,6 +65,32 @@ static void capture_errf(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+static struct capture_lib *capture_lib_open(char *err, size_t errlen)
+{
+	struct capture_lib *lib = calloc(1, sizeof(*lib));
+
+	if (!lib) {
+		capture_errf(err, errlen, "cannot load libpcap: out of memory");
+		return NULL;
+	}
+	lib->dl = dynlib_open(capture_sonames, capture_syms,
+			      sizeof(capture_syms) / sizeof(capture_syms[0]),
+			      lib, err, errlen);
+	if (!lib->dl) {
+		free(lib);
+		return NULL;
+	}
+	return lib;
+}
+
+static void capture_lib_close(struct capture_lib *lib)
+{
+	if (!lib)
+		return;
+	dynlib_close(lib->dl);
+	free(lib);
 }
 
 static int capture_ip_type(uint16_t et)
@@ -74,42 +135,61 @@ int capture_l2_len(int linktype, const uint8_t *f, size_t len)
 	return -1;
 }
 
+/* Sets up and activates p; 0 or -1 with err. */
+static int capture_start(struct capture *c, pcap_t *p, const char *name,
+			 int snaplen, char *err, size_t errlen)
+{
+	const struct capture_lib *l = c->lib;
+	char perr[PCAP_ERRBUF_SIZE] = "";
+
+	l->pcap_set_snaplen(p, snaplen + CAPTURE_L2_MAX);
+	l->pcap_set_promisc(p, 0);
+	l->pcap_set_immediate_mode(p, 1);
+	l->pcap_set_buffer_size(p, CAPTURE_BUFFER);
+	if (l->pcap_activate(p) < 0) {
+		capture_errf(err, errlen, "cannot capture on %s: %s", name,
+			     l->pcap_geterr(p));
+		return -1;
+	}
+	/* Only what arrives: the probes; on loopback this also keeps each
+	 * packet from being seen twice. */
+	l->pcap_setdirection(p, PCAP_D_IN);
+	if (l->pcap_setnonblock(p, 1, perr) < 0 ||
+	    (c->fd = l->pcap_get_selectable_fd(p)) < 0) {
+		capture_errf(err, errlen, "cannot capture on %s: %s", name,
+			     perr[0] ? perr : "no selectable descriptor");
+		return -1;
+	}
+	c->linktype = l->pcap_datalink(p);
+	return 0;
+}
+
 int capture_open(struct capture *c, const char *iface, int snaplen,
 		 char *err, size_t errlen)
 {
+	const char *name = iface ? iface : "any";
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
-	p = pcap_create(iface ? iface : "any", perr);
+	c->lib = capture_lib_open(err, errlen);
+	if (!c->lib)
+		return -1;
+	p = c->lib->pcap_create(name, perr);
 	if (!p) {
-		capture_errf(err, errlen, "cannot capture on %s: %s",
-			     iface ? iface : "any", perr);
+		capture_errf(err, errlen, "cannot capture on %s: %s", name,
+			     perr);
+	} else if (capture_start(c, p, name, snaplen, err, errlen) < 0) {
+		c->lib->pcap_close(p);
+		p = NULL;
+	}
+	if (!p) {
+		capture_lib_close(c->lib);
+		c->lib = NULL;
+		c->fd = -1;
 		return -1;
 	}
-	pcap_set_snaplen(p, snaplen + CAPTURE_L2_MAX);
-	pcap_set_promisc(p, 0);
-	pcap_set_immediate_mode(p, 1);
-	pcap_set_buffer_size(p, CAPTURE_BUFFER);
-	if (pcap_activate(p) < 0) {
-		capture_errf(err, errlen, "cannot capture on %s: %s",
-			     iface ? iface : "any", pcap_geterr(p));
-		pcap_close(p);
-		return -1;
-	}
-	/* Only what arrives: the probes; on loopback this also keeps each
-	 * packet from being seen twice. */
-	pcap_setdirection(p, PCAP_D_IN);
-	if (pcap_setnonblock(p, 1, perr) < 0 ||
-	    (c->fd = pcap_get_selectable_fd(p)) < 0) {
-		capture_errf(err, errlen, "cannot capture on %s: %s",
-			     iface ? iface : "any",
-			     perr[0] ? perr : "no selectable descriptor");
-		pcap_close(p);
-		return -1;
-	}
-	c->linktype = pcap_datalink(p);
 	c->pcap = p;
 	return 0;
 }
@@ -130,21 +210,28 @@ _Static_assert(sizeof(struct bpf_insn) == sizeof(struct sock_filter),
 int capture_set_filter(struct capture *c, const char *filter, char *err,
 		       size_t errlen)
 {
+	const struct capture_lib *l = c->lib;
 	bool cooked = c->linktype == DLT_LINUX_SLL ||
 		      c->linktype == DLT_LINUX_SLL2;
-	pcap_t *dead = pcap_open_dead(cooked ? DLT_RAW : c->linktype, 65535);
 	struct bpf_program prog;
 	struct sock_fprog fp;
+	pcap_t *dead;
 	int rc;
 
+	if (!l) {
+		capture_errf(err, errlen, "no capture is open");
+		return -1;
+	}
+	dead = l->pcap_open_dead(cooked ? DLT_RAW : c->linktype, 65535);
 	if (!dead) {
 		capture_errf(err, errlen, "cannot compile a capture filter");
 		return -1;
 	}
-	if (pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+	if (l->pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) <
+	    0) {
 		capture_errf(err, errlen, "bad capture filter: %s",
-			     pcap_geterr(dead));
-		pcap_close(dead);
+			     l->pcap_geterr(dead));
+		l->pcap_close(dead);
 		return -1;
 	}
 	fp.len = (unsigned short)prog.bf_len;
@@ -153,8 +240,8 @@ int capture_set_filter(struct capture *c, const char *filter, char *err,
 	if (rc < 0)
 		capture_errf(err, errlen, "cannot set capture filter: %s",
 			     strerror(errno));
-	pcap_freecode(&prog);
-	pcap_close(dead);
+	l->pcap_freecode(&prog);
+	l->pcap_close(dead);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -210,12 +297,17 @@ int capture_dispatch(struct capture *c, int max, capture_fn fn, void *arg,
 		     char *err, size_t errlen)
 {
 	struct capture_cb cb = { c, fn, arg };
-	int n = pcap_dispatch(c->pcap, max > 0 ? max : -1, capture_one,
-			      (u_char *)&cb);
+	int n;
 
+	if (!c->pcap) {
+		capture_errf(err, errlen, "no capture is open");
+		return -1;
+	}
+	n = c->lib->pcap_dispatch(c->pcap, max > 0 ? max : -1, capture_one,
+				  (u_char *)&cb);
 	if (n < 0) {
 		capture_errf(err, errlen, "capture failed: %s",
-			     pcap_geterr(c->pcap));
+			     c->lib->pcap_geterr(c->pcap));
 		return -1;
 	}
 	return n;
@@ -224,7 +316,9 @@ int capture_dispatch(struct capture *c, int max, capture_fn fn, void *arg,
 void capture_close(struct capture *c)
 {
 	if (c->pcap)
-		pcap_close(c->pcap);
+		c->lib->pcap_close(c->pcap);
+	capture_lib_close(c->lib);
+	c->lib = NULL;
 	c->pcap = NULL;
 	c->fd = -1;
 }

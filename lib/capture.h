@@ -13,8 +13,12 @@
 
 #include "nep.h"
 
+/* libpcap's functions, loaded by capture_open (lib/dynlib). */
+struct capture_lib;
+
 struct capture {
 	void *pcap;  /* pcap_t */
+	struct capture_lib *lib;
 	int fd;      /* selectable descriptor, non-blocking */
 	int linktype;
 	uint64_t seen;    /* packets delivered */
@@ -26,8 +30,9 @@ typedef void (*capture_fn)(void *arg, const uint8_t *pkt, size_t len);
 
 /*
  * Opens iface (NULL or "any": every interface) for incoming packets of up
- * to snaplen network-layer bytes. Returns 0, or -1 with a one-line reason
- * in err (e.g. missing privilege, no such device).
+ * to snaplen network-layer bytes; loads libpcap first. Returns 0, or -1
+ * with a one-line reason in err (e.g. libpcap missing, missing privilege,
+ * no such device).
  */
 int capture_open(struct capture *c, const char *iface, int snaplen,
 		 char *err, size_t errlen);

@@ -455,13 +455,13 @@ int nep_seal(struct nep_dir *d, uint8_t *buf, size_t len)
 		memset(buf + len - NEP_MAC_LEN, 0, NEP_MAC_LEN);
 		return NEP_OK;
 	}
-	if (nep_hmac(d->mac, buf, len - NEP_MAC_LEN,
+	if (nep_hmac(d->crypto_lib, d->mac, buf, len - NEP_MAC_LEN,
 		     buf + len - NEP_MAC_LEN) < 0)
 		return NEP_ERR_CRYPTO;
 	if (start == len - NEP_MAC_LEN)
 		return NEP_OK;
-	if (nep_aes_cbc(d->cipher, d->iv, true, buf + start, buf + start,
-			len - NEP_MAC_LEN - start) < 0)
+	if (nep_aes_cbc(d->crypto_lib, d->cipher, d->iv, true, buf + start,
+			buf + start, len - NEP_MAC_LEN - start) < 0)
 		return NEP_ERR_CRYPTO;
 	memcpy(d->iv, buf + len - NEP_MAC_LEN - NEP_BLOCK_LEN, NEP_BLOCK_LEN);
 	return NEP_OK;
@@ -484,15 +484,17 @@ int nep_open(struct nep_dir *d, int type, uint8_t *buf, size_t len)
 	if (start < len - NEP_MAC_LEN) {
 		memcpy(next_iv, buf + len - NEP_MAC_LEN - NEP_BLOCK_LEN,
 		       NEP_BLOCK_LEN);
-		if (nep_aes_cbc(d->cipher, d->iv, false, buf + start,
-				buf + start, len - NEP_MAC_LEN - start) < 0)
+		if (nep_aes_cbc(d->crypto_lib, d->cipher, d->iv, false,
+				buf + start, buf + start,
+				len - NEP_MAC_LEN - start) < 0)
 			return NEP_ERR_CRYPTO;
 		memcpy(d->iv, next_iv, NEP_BLOCK_LEN);
 	}
-	if (nep_hmac(d->mac, buf, len - NEP_MAC_LEN, mac) < 0)
+	if (nep_hmac(d->crypto_lib, d->mac, buf, len - NEP_MAC_LEN, mac) < 0)
 		return NEP_ERR_CRYPTO;
-	return nep_mac_equal(mac, buf + len - NEP_MAC_LEN) ? NEP_OK
-							   : NEP_ERR_MAC;
+	return nep_mac_equal(d->crypto_lib, mac, buf + len - NEP_MAC_LEN)
+		       ? NEP_OK
+		       : NEP_ERR_MAC;
 }
 
 int nep_peek(const struct nep_dir *d, const uint8_t *block, size_t len,
@@ -504,7 +506,7 @@ int nep_peek(const struct nep_dir *d, const uint8_t *block, size_t len,
 		return NEP_ERR_TRUNCATED;
 	if (!d->crypto)
 		return nep_hdr_decode(block, len, h);
-	if (nep_aes_cbc(d->cipher, d->iv, false, block, plain,
+	if (nep_aes_cbc(d->crypto_lib, d->cipher, d->iv, false, block, plain,
 			NEP_BLOCK_LEN) < 0)
 		return NEP_ERR_CRYPTO;
 	return nep_hdr_decode(plain, sizeof(plain), h);
@@ -738,7 +740,8 @@ static int nep_session_derive(struct nep_session *s)
 {
 	if (!s->crypto)
 		return NEP_OK;
-	if (nep_keys_session(s->pass, s->passlen, s->ns, s->nc, &s->keys) < 0)
+	if (nep_keys_session(s->crypto_lib, s->pass, s->passlen, s->ns, s->nc,
+			     &s->keys) < 0)
 		return NEP_ERR_CRYPTO;
 	return NEP_OK;
 }
@@ -762,11 +765,14 @@ int nep_session_init(struct nep_session *s, const struct nep_session_cfg *c,
 	int rc;
 
 	if (!c || c->passlen > NEP_PASS_MAX || (c->passlen && !c->pass) ||
-	    (c->role == NEP_ROLE_CLIENT && !c->spec))
+	    (c->role == NEP_ROLE_CLIENT && !c->spec) ||
+	    (c->crypto && !c->crypto_lib))
 		return NEP_ERR_INVAL;
 	memset(s, 0, sizeof(*s));
 	s->role = c->role;
 	s->crypto = c->crypto;
+	/* nep_dir_set leaves it alone: set once for the whole session */
+	s->crypto_lib = s->tx.crypto_lib = s->rx.crypto_lib = c->crypto_lib;
 	s->now = now;
 	if (c->passlen)
 		memcpy(s->pass, c->pass, c->passlen);
@@ -782,8 +788,8 @@ int nep_session_init(struct nep_session *s, const struct nep_session_cfg *c,
 	memcpy(s->ns, c->nonce, NEP_NONCE_LEN);
 	s->state = NEP_ST_WAIT_HS_CLIENT;
 	s->tx.crypto = s->crypto;
-	if (s->crypto && nep_keys_initial(s->pass, s->passlen, s->ns,
-					  &s->keys) < 0)
+	if (s->crypto && nep_keys_initial(s->crypto_lib, s->pass, s->passlen,
+					  s->ns, &s->keys) < 0)
 		return NEP_ERR_CRYPTO;
 	memcpy(s->tx.mac, s->keys.mac_s2c_initial, NEP_KEY_LEN);
 	memset(&m, 0, sizeof(m));
@@ -875,8 +881,8 @@ static int nep_on_hs_server(struct nep_session *s, struct nep_event *ev)
 	memcpy(s->ns, m.u.hs_server.ns, NEP_NONCE_LEN);
 	s->seq_in = m.hdr.seq;
 	s->rx.crypto = s->crypto;
-	if (s->crypto && nep_keys_initial(s->pass, s->passlen, s->ns,
-					  &s->keys) < 0)
+	if (s->crypto && nep_keys_initial(s->crypto_lib, s->pass, s->passlen,
+					  s->ns, &s->keys) < 0)
 		return NEP_ERR_CRYPTO;
 	memcpy(s->rx.mac, s->keys.mac_s2c_initial, NEP_KEY_LEN);
 	if (nep_open(&s->rx, NEP_HS_SERVER, s->in, s->inlen) < 0)

@@ -197,6 +197,7 @@ int nep_enc_start(int type, size_t total, size_t *start);
 /* One direction of a session: keys and the running CBC IV. */
 struct nep_dir {
 	bool crypto;
+	const struct nep_crypto *crypto_lib; /* needed when crypto is on */
 	uint8_t cipher[NEP_KEY_LEN];
 	uint8_t mac[NEP_KEY_LEN];
 	uint8_t iv[NEP_BLOCK_LEN];
@@ -296,6 +297,8 @@ struct nep_event {
 struct nep_session_cfg {
 	enum nep_role role;
 	bool crypto;
+	const struct nep_crypto *crypto_lib; /* nep_crypto_open; needed when
+						crypto is on */
 	const uint8_t *pass;
 	size_t passlen;
 	uint8_t nonce[NEP_NONCE_LEN]; /* our own nonce */
@@ -311,6 +314,7 @@ struct nep_session {
 	enum nep_role role;
 	enum nep_state state;
 	bool crypto;
+	const struct nep_crypto *crypto_lib; /* see cfg */
 	int err;
 	uint32_t now; /* Unix seconds for our timestamps (caller sets) */
 	uint8_t pass[NEP_PASS_MAX];

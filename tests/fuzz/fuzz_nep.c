@@ -23,6 +23,21 @@
 
 #define FUZZ_HDR 34
 
+/* libcrypto, loaded by the first input that turns crypto on and kept for
+ * the whole run: loading it for each input would cost more than the
+ * session. abort() when it cannot load: the run would test nothing. */
+static const struct nep_crypto *fuzz_crypto(void)
+{
+	static struct nep_crypto *k;
+
+	if (!k) {
+		k = nep_crypto_open(NULL, 0);
+		if (!k)
+			abort();
+	}
+	return k;
+}
+
 static void fuzz_decoders(const uint8_t *d, size_t n)
 {
 	struct nep_msg m;
@@ -67,6 +82,8 @@ static void fuzz_session(const uint8_t *flags_and_nonce, const uint8_t *d,
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.role = (flags_and_nonce[0] & 1) ? NEP_ROLE_CLIENT : NEP_ROLE_SERVER;
 	cfg.crypto = (flags_and_nonce[0] & 0xfe) == 0x02;
+	if (cfg.crypto)
+		cfg.crypto_lib = fuzz_crypto();
 	cfg.pass = (const uint8_t *)"public";
 	cfg.passlen = 6;
 	memcpy(cfg.nonce, flags_and_nonce + 2, NEP_NONCE_LEN);

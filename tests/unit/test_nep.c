@@ -3,10 +3,13 @@
  * real nping processes (tests/data/nep: pcaps + JSON dissections), and the
  * session state machines driven with scripted byte streams.
  */
+#include "config.h"
+
 #include <pcap/pcap.h>
 #include <stdint.h>
 
 #include "capture.h"
+#include "dynlib.h"
 #include "nep.h"
 #include "nep_report.h"
 #include "nep_crypto.h"
@@ -31,6 +34,23 @@ static const char *const vec_names[] = {
 	"i_udp_payload_included",
 };
 #define NVEC (sizeof(vec_names) / sizeof(vec_names[0]))
+
+/* libcrypto, loaded at the first use and kept for the whole run (the
+ * test's only static state; nep_crypto_open itself is tested below). */
+static const struct nep_crypto *test_crypto(void)
+{
+	static struct nep_crypto *k;
+	char err[256];
+
+	if (!k) {
+		k = nep_crypto_open(err, sizeof(err));
+		if (!k) {
+			fprintf(stderr, "test_nep: %s\n", err);
+			abort();
+		}
+	}
+	return k;
+}
 
 #define MAX_FRAMES 128
 #define STREAM_CAP 32768
@@ -218,11 +238,13 @@ UNIT_TEST(test_kdf_worked_example)
 	};
 	struct nep_keys k;
 
-	CHECK_EQ(nep_keys_initial((const uint8_t *)"public", 6, ns, &k), 0);
+	CHECK_EQ(nep_keys_initial(test_crypto(), (const uint8_t *)"public", 6,
+				  ns, &k),
+		 0);
 	CHECK_MEM(k.mac_s2c_initial, mac_init, 16);
 	/* A passphrase longer than nping can hold is refused. */
-	CHECK_EQ(nep_kdf((const uint8_t *)"x", NEP_PASS_MAX + 1, ns, NULL,
-			 "L", (uint8_t[32]){ 0 }),
+	CHECK_EQ(nep_kdf(test_crypto(), (const uint8_t *)"x", NEP_PASS_MAX + 1,
+			 ns, NULL, "L", (uint8_t[32]){0}),
 		 -1);
 }
 
@@ -233,15 +255,20 @@ UNIT_TEST(test_aes_no_padding)
 
 	for (i = 0; i < sizeof(in); i++)
 		in[i] = (uint8_t)i;
-	CHECK_EQ(nep_aes_cbc(key, iv, true, in, enc, sizeof(in)), 0);
+	CHECK_EQ(nep_aes_cbc(test_crypto(), key, iv, true, in, enc, sizeof(in)),
+		 0);
 	/* Decryption gets every block back, the last one too (the bug of
 	 * nping 7.93 with OpenSSL 3 lost it). */
-	CHECK_EQ(nep_aes_cbc(key, iv, false, enc, dec, sizeof(enc)), 0);
+	CHECK_EQ(nep_aes_cbc(test_crypto(), key, iv, false, enc, dec,
+			     sizeof(enc)),
+		 0);
 	CHECK_MEM(dec, in, sizeof(in));
-	CHECK_EQ(nep_aes_cbc(key, iv, true, in, enc, 17), -1);
+	CHECK_EQ(nep_aes_cbc(test_crypto(), key, iv, true, in, enc, 17), -1);
 	/* In place works. */
 	memcpy(dec, enc, sizeof(enc));
-	CHECK_EQ(nep_aes_cbc(key, iv, false, dec, dec, sizeof(dec)), 0);
+	CHECK_EQ(nep_aes_cbc(test_crypto(), key, iv, false, dec, dec,
+			     sizeof(dec)),
+		 0);
 	CHECK_MEM(dec, in, sizeof(in));
 }
 
@@ -267,14 +294,16 @@ static void vec_check_keys(struct unit *u, struct vec *v, const char *name)
 	check_hex(u, tjson_get(tjson_get(v->js, "nonces"), "server_nonce"),
 		  ns, 32, "server nonce", name);
 	memset(&v->keys, 0, sizeof(v->keys));
-	CHECK_EQ(nep_keys_initial((const uint8_t *)pass, strlen(pass), ns,
-				  &v->keys), 0);
+	CHECK_EQ(nep_keys_initial(test_crypto(), (const uint8_t *)pass,
+				  strlen(pass), ns, &v->keys),
+		 0);
 	if (v->c2s_len >= NEP_LEN_HS_CLIENT) {
 		check_hex(u, tjson_get(tjson_get(v->js, "nonces"),
 				       "client_nonce"), nc, 32, "client nonce",
 			  name);
-		CHECK_EQ(nep_keys_session((const uint8_t *)pass, strlen(pass),
-					  ns, nc, &v->keys), 0);
+		CHECK_EQ(nep_keys_session(test_crypto(), (const uint8_t *)pass,
+					  strlen(pass), ns, nc, &v->keys),
+			 0);
 	}
 	for (i = 0; i < 5; i++) {
 		const struct tjson *want = tjson_get(keys, kn[i]);
@@ -285,8 +314,10 @@ static void vec_check_keys(struct unit *u, struct vec *v, const char *name)
 		check_hex(u, want, vec_key(&v->keys, kn[i]), 16, kn[i], name);
 		if (!tjson_get(full, kn[i]))
 			continue;
-		CHECK_EQ(nep_kdf((const uint8_t *)pass, strlen(pass), ns,
-				 i == 0 ? NULL : nc, labels[i], h), 0);
+		CHECK_EQ(nep_kdf(test_crypto(), (const uint8_t *)pass,
+				 strlen(pass), ns, i == 0 ? NULL : nc,
+				 labels[i], h),
+			 0);
 		check_hex(u, tjson_get(full, kn[i]), h, 32, "full hash", name);
 	}
 }
@@ -463,6 +494,7 @@ static void vec_decode_all(struct unit *u, struct vec *v, const char *name)
 	memset(&s2c, 0, sizeof(s2c));
 	memset(&spec, 0, sizeof(spec));
 	c2s.crypto = s2c.crypto = crypto;
+	c2s.crypto_lib = s2c.crypto_lib = test_crypto();
 	memcpy(c2s.cipher, v->keys.cipher_c2s, 16);
 	memcpy(s2c.cipher, v->keys.cipher_s2c, 16);
 	if (v->c2s_len >= 64)
@@ -541,6 +573,7 @@ static void vec_cfgs(const struct vec *v, struct nep_session_cfg *cc,
 	cc->role = NEP_ROLE_CLIENT;
 	sc->role = NEP_ROLE_SERVER;
 	cc->crypto = sc->crypto = vec_crypto(v);
+	cc->crypto_lib = sc->crypto_lib = test_crypto();
 	cc->pass = (const uint8_t *)vec_str(v, "client_passphrase");
 	cc->passlen = strlen((const char *)cc->pass);
 	sc->pass = (const uint8_t *)vec_str(v, "server_passphrase");
@@ -719,8 +752,9 @@ UNIT_TEST(test_vector_wrong_passphrase)
 	}
 	CHECK_EQ(v->s2c_len, NEP_LEN_HS_SERVER);
 	CHECK_EQ(v->c2s_len, 0);
-	CHECK_EQ(nep_keys_initial((const uint8_t *)"wrong", 5, v->s2c + 16,
-				  &k), 0);
+	CHECK_EQ(nep_keys_initial(test_crypto(), (const uint8_t *)"wrong", 5,
+				  v->s2c + 16, &k),
+		 0);
 	check_hex(u, tjson_get(tjson_get(v->js, "keys_with_client_passphrase"),
 			       "mac_s2c_initial"),
 		  k.mac_s2c_initial, 16, "client key", "d");
@@ -784,6 +818,7 @@ static void pair_init(struct pair *p, bool ccrypto, bool scrypto,
 	memset(&sc, 0, sizeof(sc));
 	cc.role = NEP_ROLE_CLIENT;
 	cc.crypto = ccrypto;
+	cc.crypto_lib = test_crypto();
 	cc.pass = (const uint8_t *)cpass;
 	cc.passlen = strlen(cpass);
 	memset(cc.nonce, 0xc1, sizeof(cc.nonce));
@@ -793,6 +828,7 @@ static void pair_init(struct pair *p, bool ccrypto, bool scrypto,
 	cc.spec = &p->spec;
 	sc.role = NEP_ROLE_SERVER;
 	sc.crypto = scrypto;
+	sc.crypto_lib = test_crypto();
 	sc.pass = (const uint8_t *)spass;
 	sc.passlen = strlen(spass);
 	memset(sc.nonce, 0x5e, sizeof(sc.nonce));
@@ -1179,6 +1215,52 @@ UNIT_TEST(test_zero_payload)
 	}
 }
 
+/* What a missing library or function looks like: one line for cmd/ to
+ * print; and the fallback sonames are tried in order. */
+UNIT_TEST(test_dynlib_load)
+{
+	static const char *const none[] = {"libecholot-none.so.0", NULL};
+	static const char *const fallback[] = {"libecholot-none.so.0",
+					       ECHOLOT_CRYPTO_SONAME, NULL};
+	static const struct dynlib_sym bad[] = {{"EVP_no_such_fn", 0}};
+	static const struct dynlib_sym good[] = {{"EVP_MD_fetch", 0}};
+	static const uint8_t key[NEP_KEY_LEN];
+	struct nep_session_cfg cfg;
+	struct nep_session *s = malloc(sizeof(*s));
+	struct nep_crypto *k;
+	uint8_t mac[NEP_MAC_LEN];
+	void *slot = NULL, *h;
+	char err[256] = "";
+
+	CHECK(dynlib_open(none, good, 1, &slot, err, sizeof(err)) == NULL);
+	CHECK(strncmp(err, "cannot load libecholot-none.so.0: ",
+		      strlen("cannot load libecholot-none.so.0: ")) == 0);
+	CHECK(strstr(err, "No such file or directory") != NULL);
+	CHECK(dynlib_open(fallback, bad, 1, &slot, err, sizeof(err)) == NULL);
+	CHECK(strncmp(err, "cannot load " ECHOLOT_CRYPTO_SONAME ": ",
+		      strlen("cannot load " ECHOLOT_CRYPTO_SONAME ": ")) == 0);
+	CHECK(strstr(err, "undefined symbol: EVP_no_such_fn") != NULL);
+	CHECK(slot == NULL);
+	h = dynlib_open(fallback, good, 1, &slot, err, sizeof(err));
+	CHECK(h != NULL && slot != NULL);
+	dynlib_close(h);
+	k = nep_crypto_open(err, sizeof(err));
+	CHECK(k != NULL);
+	CHECK_EQ(nep_hmac(k, key, key, sizeof(key), mac), 0);
+	nep_crypto_close(k);
+	/* Without the library crypto fails, it does not crash. */
+	CHECK_EQ(nep_hmac(NULL, key, key, sizeof(key), mac), -1);
+	CHECK_EQ(nep_aes_cbc(NULL, key, key, true, key, mac, 16), -1);
+	CHECK(!nep_mac_equal(NULL, mac, mac));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.role = NEP_ROLE_SERVER;
+	cfg.crypto = true;
+	CHECK(s != NULL);
+	if (s)
+		CHECK_EQ(nep_session_init(s, &cfg, 1), NEP_ERR_INVAL);
+	free(s);
+}
+
 UNIT_TEST(test_capture_helpers)
 {
 	static const uint8_t eth[18] = { [12] = 0x08, [13] = 0x00 };
@@ -1269,11 +1351,11 @@ UNIT_TEST(test_report_verdicts)
 
 UNIT_MAIN(UNIT_CASE(test_kdf_worked_example), UNIT_CASE(test_aes_no_padding),
 	  UNIT_CASE(test_vectors_decode), UNIT_CASE(test_vectors_replay),
-	  UNIT_CASE(test_vector_wrong_passphrase),
-	  UNIT_CASE(test_session_pair), UNIT_CASE(test_session_bad_mac),
-	  UNIT_CASE(test_session_out_of_order),
+	  UNIT_CASE(test_vector_wrong_passphrase), UNIT_CASE(test_session_pair),
+	  UNIT_CASE(test_session_bad_mac), UNIT_CASE(test_session_out_of_order),
 	  UNIT_CASE(test_session_truncated_and_lengths),
 	  UNIT_CASE(test_session_mismatch),
 	  UNIT_CASE(test_decode_never_overreads), UNIT_CASE(test_spec_rules),
 	  UNIT_CASE(test_match_rule), UNIT_CASE(test_zero_payload),
-	  UNIT_CASE(test_capture_helpers), UNIT_CASE(test_report_verdicts))
+	  UNIT_CASE(test_dynlib_load), UNIT_CASE(test_capture_helpers),
+	  UNIT_CASE(test_report_verdicts))
