@@ -422,3 +422,55 @@ hostile() {
 	run cat "$SRV_LOG"
 	[[ $output == *"idle timeout"* ]]
 }
+
+# ------------------------------------------------ libraries at run time
+
+# The files the loader finds for a soname configure recorded ($1: the
+# config.h define), one a line.
+lib_files() {
+	local so
+	so=$(sed -n "s/^#define $1 \"\(.*\)\"$/\1/p" "$BUILDDIR/config.h")
+	[ -n "$so" ] || return 1
+	ldconfig -p | awk -v so="$so" '$1 == so { print $NF }'
+}
+
+# without "FILES" CMD...: CMD in its own mount and network namespaces
+# (loopback up) where each of FILES reads as an empty file.
+without() {
+	local hide=$1
+	shift
+	unshare -mn sh -c 'for f in $0; do mount --bind /dev/null "$f" || exit 99; done
+		ip link set lo up && exec "$@"' "$hide" "$@"
+}
+
+@test "without libpcap and libcrypto ping still runs; nep-client and nep-server name the library they cannot load (one line, exit 2)" {
+	pcap=$(lib_files ECHOLOT_PCAP_SONAME)
+	crypto=$(lib_files ECHOLOT_CRYPTO_SONAME)
+	pcap_so=$(sed -n 's/^#define ECHOLOT_PCAP_SONAME "\(.*\)"$/\1/p' "$BUILDDIR/config.h")
+	crypto_so=$(sed -n 's/^#define ECHOLOT_CRYPTO_SONAME "\(.*\)"$/\1/p' "$BUILDDIR/config.h")
+	[ -n "$pcap" ] && [ -n "$crypto" ]
+	run without "$pcap $crypto" "$ECHOLOT" ping -c 1 -q 127.0.0.1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"1 packets transmitted, 1 received"* ]]
+	run without "$pcap $crypto" "$ECHOLOT" nep-server --passphrase pw
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == "echolot nep-server: cannot load $crypto_so: "* ]]
+	run without "$pcap" "$ECHOLOT" nep-server --no-crypto
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == "echolot nep-server: cannot load $pcap_so: "* ]]
+	run without "$pcap" "$ECHOLOT" nep-client --no-crypto 127.0.0.1 -c 1
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == "echolot nep-client: cannot load $pcap_so: "* ]]
+	run without "$crypto" "$ECHOLOT" nep-client --passphrase pw 127.0.0.1 -c 1
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == "echolot nep-client: cannot load $crypto_so: "* ]]
+}
