@@ -12,6 +12,10 @@
  * the terminal is back in its normal mode: SIGINT goes to the foreground
  * process group, the child dies (or prints its summary), the shell ignores
  * it.
+ *
+ * libreadline is loaded at run time, and only by the interactive shell:
+ * scripts, -c LINE and every other subcommand never load it (lib/dynlib.h
+ * says why).
  */
 #include "config.h"
 
@@ -33,6 +37,7 @@
 
 #include "commands.h"
 #include "complete.h"
+#include "dynlib.h"
 #include "words.h"
 
 #define SHELL_HISTORY_MAX 1000
@@ -69,6 +74,52 @@ static const char *const shell_builtin_help[][2] = {
 #define SHELL_NBUILTIN_HELP                                                    \
 	(sizeof(shell_builtin_help) / sizeof(shell_builtin_help[0]))
 
+/* Every readline function and variable the shell uses: the list makes
+ * both the members of struct shell_rl (typed from the readline headers; a
+ * variable's member points to it) and the names that dynlib resolves. */
+/* clang-format off */
+#define SHELL_RL_FUNCS(X)                                                      \
+	X(readline) X(rl_initialize) X(rl_bind_key_in_map) X(rl_redisplay)     \
+	X(rl_crlf) X(rl_replace_line) X(rl_prep_terminal) X(using_history)     \
+	X(read_history) X(add_history) X(append_history) X(history_get)        \
+	X(history_list) X(history_truncate_file)
+#define SHELL_RL_VARS(X)                                                       \
+	X(rl_line_buffer) X(rl_point) X(rl_end) X(rl_done) X(rl_instream)      \
+	X(rl_outstream) X(rl_readline_name) X(rl_catch_signals)                \
+	X(rl_completer_word_break_characters) X(rl_completer_quote_characters) \
+	X(rl_attempted_completion_function) X(rl_attempted_completion_over)    \
+	X(rl_prep_term_function) X(history_base) X(history_length)            \
+	X(emacs_standard_keymap) X(vi_insertion_keymap) X(vi_movement_keymap)
+/* clang-format on */
+
+struct shell_rl {
+	void *dl;
+#define SHELL_RL_MEMBER(x) __typeof__(x) *x;
+	SHELL_RL_FUNCS(SHELL_RL_MEMBER)
+	SHELL_RL_VARS(SHELL_RL_MEMBER)
+#undef SHELL_RL_MEMBER
+};
+
+static const struct dynlib_sym shell_rl_syms[] = {
+#define SHELL_RL_SYM(x) DYNLIB_SYM(struct shell_rl, x),
+	SHELL_RL_FUNCS(SHELL_RL_SYM) SHELL_RL_VARS(SHELL_RL_SYM)
+#undef SHELL_RL_SYM
+};
+
+/* configure's soname first (read from a program linked with readline). */
+static const char *const shell_rl_sonames[] = {
+	ECHOLOT_READLINE_SONAME, "libreadline.so.8", "libreadline.so", NULL};
+
+/*
+ * The loaded table, for the three functions readline calls back
+ * (shell_complete, shell_key_intr, shell_prep_term): readline passes them
+ * no argument of ours to find it through, and keeps its own state
+ * process-wide too. Set by shell_interactive before the first readline()
+ * and cleared after the last; everything else gets the table as an
+ * argument (struct shell's rl).
+ */
+static const struct shell_rl *shell_rl_callbacks;
+
 struct shell {
 	int status;	     /* exit status of the last command */
 	bool interactive;    /* a terminal: readline, prompt, history */
@@ -77,6 +128,7 @@ struct shell {
 	const char *command; /* -c LINE */
 	bool no_history;
 	char history[PATH_MAX]; /* "" when there is none */
+	const struct shell_rl *rl; /* interactive only, else NULL */
 };
 
 /* ---------------------------------------------------------- options */
@@ -147,7 +199,7 @@ static void shell_history_open(struct shell *sh)
 {
 	int fd;
 
-	using_history();
+	sh->rl->using_history();
 	if (sh->no_history) {
 		sh->history[0] = '\0';
 		return;
@@ -166,34 +218,37 @@ static void shell_history_open(struct shell *sh)
 		return;
 	}
 	close(fd);
-	read_history(sh->history);
+	sh->rl->read_history(sh->history);
 }
 
 static void shell_history_add(struct shell *sh, const char *line)
 {
-	HIST_ENTRY *last = history_get(history_base + history_length - 1);
+	const struct shell_rl *rl = sh->rl;
+	HIST_ENTRY *last =
+		rl->history_get(*rl->history_base + *rl->history_length - 1);
 
 	if (last && strcmp(last->line, line) == 0)
 		return; /* the same line again adds nothing to recall */
-	add_history(line);
+	rl->add_history(line);
 	/* Written line by line, so a killed shell loses nothing. */
 	if (sh->history[0])
-		append_history(1, sh->history);
+		rl->append_history(1, sh->history);
 }
 
 static void shell_history_close(struct shell *sh)
 {
 	if (sh->history[0])
-		history_truncate_file(sh->history, SHELL_HISTORY_MAX);
+		sh->rl->history_truncate_file(sh->history, SHELL_HISTORY_MAX);
 }
 
-static void shell_history_print(void)
+/* Without readline (scripts, -c) there is no history: nothing to print. */
+static void shell_history_print(const struct shell_rl *rl)
 {
-	HIST_ENTRY **list = history_list();
+	HIST_ENTRY **list = rl ? rl->history_list() : NULL;
 	int i;
 
 	for (i = 0; list && list[i]; i++)
-		printf("%5d  %s\n", history_base + i, list[i]->line);
+		printf("%5d  %s\n", *rl->history_base + i, list[i]->line);
 	fflush(stdout);
 }
 
@@ -366,7 +421,7 @@ static int shell_dispatch(struct shell *sh, int argc, char **argv)
 		return shell_help(argc > 1 ? argv[1] : NULL);
 	}
 	if (strcmp(argv[0], "history") == 0) {
-		shell_history_print();
+		shell_history_print(sh->rl);
 		return 0;
 	}
 	if (strcmp(argv[0], "shell") == 0) {
@@ -463,11 +518,12 @@ static size_t shell_cmds(const struct opts_cmd **cmds, size_t max)
 }
 
 /* Hosts the user typed before: the host arguments of history lines. */
-static void shell_hosts_history(const char *prefix, struct shell_cands *cs)
+static void shell_hosts_history(const struct shell_rl *rl, const char *prefix,
+				struct shell_cands *cs)
 {
 	const struct opts_cmd *cmds[64];
 	size_t ncmds = shell_cmds(cmds, 64);
-	HIST_ENTRY **list = history_list();
+	HIST_ENTRY **list = rl->history_list();
 	int i;
 
 	for (i = 0; list && list[i]; i++) {
@@ -523,9 +579,10 @@ static char **shell_matches(struct shell_cands *cs)
 }
 
 /* The words before the cursor plus the one being completed. */
-static int shell_words_before(int start, const char *text, struct words *w)
+static int shell_words_before(const struct shell_rl *rl, int start,
+			      const char *text, struct words *w)
 {
-	int rc = words_split(rl_line_buffer, (size_t)start, w);
+	int rc = words_split(*rl->rl_line_buffer, (size_t)start, w);
 	char **argv;
 
 	if (rc == WORDS_NOMEM)
@@ -543,7 +600,8 @@ static int shell_words_before(int start, const char *text, struct words *w)
 	return 0;
 }
 
-static void shell_complete_words(int argc, char **argv, struct shell_cands *cs,
+static void shell_complete_words(const struct shell_rl *rl, int argc,
+				 char **argv, struct shell_cands *cs,
 				 bool *files)
 {
 	const struct opts_cmd *cmds[64];
@@ -566,7 +624,7 @@ static void shell_complete_words(int argc, char **argv, struct shell_cands *cs,
 			 shell_cand_add, cs);
 	if ((spot.what == COMPL_VALUE || spot.what == COMPL_ARG) &&
 	    spot.kind == OPTS_HOST) {
-		shell_hosts_history(spot.prefix, cs);
+		shell_hosts_history(rl, spot.prefix, cs);
 		shell_hosts_file(spot.prefix, cs);
 	}
 	*files = (spot.what == COMPL_VALUE || spot.what == COMPL_ARG) &&
@@ -575,19 +633,20 @@ static void shell_complete_words(int argc, char **argv, struct shell_cands *cs,
 
 static char **shell_complete(const char *text, int start, int end)
 {
+	const struct shell_rl *rl = shell_rl_callbacks;
 	struct shell_cands cs = {.lead = ""};
 	struct words w;
 	bool files = false;
 	char **m;
 
 	(void)end;
-	rl_attempted_completion_over = 1;
-	if (shell_words_before(start, text, &w) < 0)
+	*rl->rl_attempted_completion_over = 1;
+	if (shell_words_before(rl, start, text, &w) < 0)
 		return NULL;
-	shell_complete_words(w.argc, w.argv, &cs, &files);
+	shell_complete_words(rl, w.argc, w.argv, &cs, &files);
 	words_free(&w);
 	/* File values: readline's own file name completion does it best. */
-	rl_attempted_completion_over = !files;
+	*rl->rl_attempted_completion_over = !files;
 	m = shell_matches(&cs);
 	if (cs.lead[0])
 		free((char *)cs.lead);
@@ -599,54 +658,91 @@ static char **shell_complete(const char *text, int start, int end)
 /* Ctrl-C at the prompt: show it, drop the line, give a fresh prompt. */
 static int shell_key_intr(int count, int key)
 {
+	const struct shell_rl *rl = shell_rl_callbacks;
+
 	(void)count;
 	(void)key;
-	rl_point = rl_end;
-	rl_redisplay();
-	fputs("^C", rl_outstream);
-	rl_crlf();
-	rl_replace_line("", 0);
-	rl_done = 1;
+	*rl->rl_point = *rl->rl_end;
+	rl->rl_redisplay();
+	fputs("^C", *rl->rl_outstream);
+	rl->rl_crlf();
+	rl->rl_replace_line("", 0);
+	*rl->rl_done = 1;
 	return 0;
 }
 
 /* readline's terminal setup, minus ISIG (see the top of the file). */
 static void shell_prep_term(int meta)
 {
+	const struct shell_rl *rl = shell_rl_callbacks;
 	struct termios t;
-	int fd = fileno(rl_instream ? rl_instream : stdin);
+	int fd = fileno(*rl->rl_instream ? *rl->rl_instream : stdin);
 
-	rl_prep_terminal(meta);
+	rl->rl_prep_terminal(meta);
 	if (tcgetattr(fd, &t) == 0) {
 		t.c_lflag &= ~(tcflag_t)ISIG;
 		tcsetattr(fd, TCSANOW, &t);
 	}
 }
 
-static void shell_readline_setup(void)
+static void shell_readline_setup(const struct shell_rl *rl)
 {
-	rl_readline_name = "echolot"; /* $if echolot in inputrc */
-	rl_catch_signals = 0;
-	rl_completer_word_break_characters = " \t\n";
-	rl_completer_quote_characters = "'\"";
-	rl_attempted_completion_function = shell_complete;
-	rl_prep_term_function = shell_prep_term;
-	rl_initialize();
-	rl_bind_key_in_map(3, shell_key_intr, emacs_standard_keymap);
-	rl_bind_key_in_map(3, shell_key_intr, vi_insertion_keymap);
-	rl_bind_key_in_map(3, shell_key_intr, vi_movement_keymap);
+	*rl->rl_readline_name = "echolot"; /* $if echolot in inputrc */
+	*rl->rl_catch_signals = 0;
+	*rl->rl_completer_word_break_characters = " \t\n";
+	*rl->rl_completer_quote_characters = "'\"";
+	*rl->rl_attempted_completion_function = shell_complete;
+	*rl->rl_prep_term_function = shell_prep_term;
+	rl->rl_initialize();
+	rl->rl_bind_key_in_map(3, shell_key_intr, *rl->emacs_standard_keymap);
+	rl->rl_bind_key_in_map(3, shell_key_intr, *rl->vi_insertion_keymap);
+	rl->rl_bind_key_in_map(3, shell_key_intr, *rl->vi_movement_keymap);
+}
+
+/* Loads libreadline into a table; NULL with the reason in err. */
+static struct shell_rl *shell_rl_open(char *err, size_t errlen)
+{
+	struct shell_rl *rl = calloc(1, sizeof(*rl));
+
+	if (!rl) {
+		snprintf(err, errlen, "cannot load libreadline: out of memory");
+		return NULL;
+	}
+	rl->dl = dynlib_open(shell_rl_sonames, shell_rl_syms,
+			     sizeof(shell_rl_syms) / sizeof(shell_rl_syms[0]),
+			     rl, err, errlen);
+	if (!rl->dl) {
+		free(rl);
+		return NULL;
+	}
+	return rl;
+}
+
+static void shell_rl_close(struct shell_rl *rl)
+{
+	if (!rl)
+		return;
+	dynlib_close(rl->dl);
+	free(rl);
 }
 
 static int shell_interactive(struct shell *sh)
 {
-	char prompt[32];
+	struct shell_rl *rl;
+	char prompt[32], err[256];
 	char *line;
 
-	shell_readline_setup();
+	rl = shell_rl_open(err, sizeof(err));
+	if (!rl) {
+		fprintf(stderr, "echolot shell: %s\n", err);
+		return 2;
+	}
+	sh->rl = shell_rl_callbacks = rl;
+	shell_readline_setup(rl);
 	shell_history_open(sh);
 	while (!sh->exit_now) {
 		snprintf(prompt, sizeof(prompt), "echolot[%d]> ", sh->status);
-		line = readline(prompt);
+		line = rl->readline(prompt);
 		if (!line) {
 			fputc('\n', stdout); /* Ctrl-D leaves the cursor */
 			break;
@@ -658,6 +754,8 @@ static int shell_interactive(struct shell *sh)
 		free(line);
 	}
 	shell_history_close(sh);
+	sh->rl = shell_rl_callbacks = NULL;
+	shell_rl_close(rl);
 	return sh->status;
 }
 

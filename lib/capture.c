@@ -26,12 +26,14 @@
 /* Every libpcap function we call, each once: the list makes both the
  * members of struct capture_lib (typed from pcap.h) and the names that
  * dynlib resolves, so the two cannot disagree. */
+/* clang-format off */
 #define CAPTURE_PCAP_FUNCS(X)                                               \
 	X(pcap_create) X(pcap_set_snaplen) X(pcap_set_promisc)              \
 	X(pcap_set_immediate_mode) X(pcap_set_buffer_size) X(pcap_activate) \
 	X(pcap_setdirection) X(pcap_setnonblock) X(pcap_get_selectable_fd) \
 	X(pcap_datalink) X(pcap_geterr) X(pcap_open_dead) X(pcap_compile)   \
 	X(pcap_freecode) X(pcap_dispatch) X(pcap_close)
+/* clang-format on */
 
 struct capture_lib {
 	void *dl;
@@ -48,10 +50,9 @@ static const struct dynlib_sym capture_syms[] = {
 
 /* configure's soname first (read from a program linked with libpcap),
  * then the names Debian, other distributions and a dev package use. */
-static const char *const capture_sonames[] = {
-	ECHOLOT_PCAP_SONAME, "libpcap.so.0.8", "libpcap.so.1", "libpcap.so",
-	NULL
-};
+static const char *const capture_sonames[] = {ECHOLOT_PCAP_SONAME,
+					      "libpcap.so.0.8", "libpcap.so.1",
+					      "libpcap.so", NULL};
 
 static void capture_errf(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -211,8 +212,8 @@ int capture_set_filter(struct capture *c, const char *filter, char *err,
 		       size_t errlen)
 {
 	const struct capture_lib *l = c->lib;
-	bool cooked = c->linktype == DLT_LINUX_SLL ||
-		      c->linktype == DLT_LINUX_SLL2;
+	bool cooked =
+		c->linktype == DLT_LINUX_SLL || c->linktype == DLT_LINUX_SLL2;
 	struct bpf_program prog;
 	struct sock_fprog fp;
 	pcap_t *dead;
@@ -227,8 +228,7 @@ int capture_set_filter(struct capture *c, const char *filter, char *err,
 		capture_errf(err, errlen, "cannot compile a capture filter");
 		return -1;
 	}
-	if (l->pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) <
-	    0) {
+	if (l->pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 		capture_errf(err, errlen, "bad capture filter: %s",
 			     l->pcap_geterr(dead));
 		l->pcap_close(dead);

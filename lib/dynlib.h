@@ -19,7 +19,10 @@ struct dynlib_sym {
 };
 
 /* An entry for member `fn` of struct type `type`, named like it. */
-#define DYNLIB_SYM(type, fn) { #fn, offsetof(type, fn) }
+#define DYNLIB_SYM(type, fn)                                                   \
+	{                                                                      \
+#fn, offsetof(type, fn)                                        \
+	}
 
 /*
  * Opens the first of the NULL-terminated sonames that loads and stores the

@@ -18,12 +18,14 @@
 /* Every libcrypto function we call, each once: the list makes both the
  * members of struct nep_crypto (typed from the OpenSSL headers) and the
  * names that dynlib resolves, so the two cannot disagree. */
+/* clang-format off */
 #define NEP_CRYPTO_FUNCS(X)                                                 \
 	X(EVP_MD_fetch) X(EVP_MD_free) X(EVP_MD_CTX_new) X(EVP_MD_CTX_free) \
 	X(EVP_DigestInit_ex2) X(EVP_DigestUpdate) X(EVP_DigestFinal_ex)     \
 	X(EVP_CIPHER_CTX_new) X(EVP_CIPHER_CTX_free) X(EVP_CipherInit_ex)   \
 	X(EVP_aes_128_cbc) X(EVP_CIPHER_CTX_set_padding) X(EVP_CipherUpdate) \
 	X(EVP_CipherFinal_ex) X(EVP_Q_mac) X(CRYPTO_memcmp)
+/* clang-format on */
 
 struct nep_crypto {
 	void *dl;
@@ -40,8 +42,7 @@ static const struct dynlib_sym nep_crypto_syms[] = {
 
 /* configure's soname first (read from a program linked with libcrypto). */
 static const char *const nep_crypto_sonames[] = {
-	ECHOLOT_CRYPTO_SONAME, "libcrypto.so.3", "libcrypto.so", NULL
-};
+	ECHOLOT_CRYPTO_SONAME, "libcrypto.so.3", "libcrypto.so", NULL};
 
 /* OpenSSL reads its configuration and loads its provider on first use:
  * done here, so a session's first message does not wait for it. A failure
@@ -94,9 +95,9 @@ static const char nep_label_cipher_s2c[] = "NEPkeyforCiphertextServer2Client";
 
 #define NEP_KDF_ROUNDS 1000
 
-int nep_kdf(const struct nep_crypto *k, const uint8_t *pass,
-	    size_t passlen, const uint8_t ns[NEP_NONCE_LEN],
-	    const uint8_t *nc, const char *label, uint8_t out[32])
+int nep_kdf(const struct nep_crypto *k, const uint8_t *pass, size_t passlen,
+	    const uint8_t ns[NEP_NONCE_LEN], const uint8_t *nc,
+	    const char *label, uint8_t out[32])
 {
 	static const uint8_t zeros[NEP_NONCE_LEN];
 	EVP_MD_CTX *ctx;
