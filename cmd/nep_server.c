@@ -754,10 +754,6 @@ static int srv_run(struct srv *s)
 		fprintf(stderr, "echolot nep-server: %s\n", strerror(errno));
 		return 2;
 	}
-	if (s->crypto && !(s->crypto_lib = nep_crypto_open(err, sizeof(err)))) {
-		fprintf(stderr, "echolot nep-server: %s\n", err);
-		return 2;
-	}
 	/* Capture first, while we may. */
 	if (capture_open(&s->cap, s->iface, NEP_ECHO_MAX_PACKET, err,
 			 sizeof(err)) < 0) {
@@ -780,6 +776,12 @@ static int srv_run(struct srv *s)
 		    0 ||
 	    loop_signals(&s->loop, sigs, 2, srv_signal, s) < 0) {
 		fprintf(stderr, "echolot nep-server: %s\n", strerror(errno));
+		return 2;
+	}
+	/* libcrypto loads, and OpenSSL reads its configuration, with the
+	 * privileges dropped and before the first client's handshake. */
+	if (s->crypto && !(s->crypto_lib = nep_crypto_open(err, sizeof(err)))) {
+		fprintf(stderr, "echolot nep-server: %s\n", err);
 		return 2;
 	}
 	s->start_ns = loop_now_ns();

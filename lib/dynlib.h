@@ -19,10 +19,9 @@ struct dynlib_sym {
 };
 
 /* An entry for member `fn` of struct type `type`, named like it. */
-#define DYNLIB_SYM(type, fn)                                                   \
-	{                                                                      \
-#fn, offsetof(type, fn)                                        \
-	}
+/* clang-format off */
+#define DYNLIB_SYM(type, fn) { #fn, offsetof(type, fn) }
+/* clang-format on */
 
 /*
  * Opens the first of the NULL-terminated sonames that loads and stores the

@@ -65,8 +65,11 @@ one_line_error() {
 	pcap=$(lib_files ECHOLOT_PCAP_SONAME)
 	crypto=$(lib_files ECHOLOT_CRYPTO_SONAME)
 	[ -n "$pcap" ] && [ -n "$crypto" ]
-	run without "$pcap $crypto" "$ECHOLOT" nep-server --passphrase pw
+	# the server loads libcrypto last, after its privilege drop
+	run without "$crypto" "$ECHOLOT" nep-server --passphrase pw
 	one_line_error nep-server "$(soname ECHOLOT_CRYPTO_SONAME)"
+	run without "$pcap $crypto" "$ECHOLOT" nep-server --passphrase pw
+	one_line_error nep-server "$(soname ECHOLOT_PCAP_SONAME)"
 	run without "$pcap" "$ECHOLOT" nep-server --no-crypto
 	one_line_error nep-server "$(soname ECHOLOT_PCAP_SONAME)"
 	run without "$pcap" "$ECHOLOT" nep-client --no-crypto 127.0.0.1 -c 1
