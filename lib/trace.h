@@ -124,6 +124,41 @@ struct trace_result {
 	struct trace_hop *hops;	       /* [0..max_ttl], index = ttl */
 };
 
+/*
+ * The overdue rule: what the replies of a trace so far say about how long
+ * an answer can take. A probe to a hop that never answered is overdue once
+ * a later hop has answered and the probe is older than the largest rtt
+ * seen plus a margin (twice the largest spread of one hop's rtts, at least
+ * TRACE_OVERDUE_MARGIN_NS): a reply from a nearer router travels a shorter
+ * path than the slowest one already back, so it is most likely lost. An
+ * overdue probe stops holding an in-flight slot; once the destination (or
+ * a final error) has answered it is given up, unless the -w wait ends
+ * sooner.
+ */
+#define TRACE_OVERDUE_MARGIN_NS (20 * 1000000LL)
+
+struct trace_pace {
+	int64_t rtt_max_ns;   /* the largest rtt of any reply */
+	int64_t spread_ns;    /* the largest max - min of one hop's rtts */
+	int answered_ttl;     /* the highest ttl that answered, 0: none */
+	bool final;	      /* the destination or a final error answered */
+};
+
+/* Takes in the replies of hop h after one of them arrived. */
+void trace_pace_reply(struct trace_pace *p, const struct trace_hop *h);
+
+/* max(TRACE_OVERDUE_MARGIN_NS, 2 x spread). */
+int64_t trace_pace_margin_ns(const struct trace_pace *p);
+
+/* When a probe sent at tx_ns to the silent hop ttl is overdue;
+ * INT64_MAX while no later hop has answered. */
+int64_t trace_overdue_at(const struct trace_pace *p, int ttl, int64_t tx_ns);
+
+/* When to give up a probe sent at tx_ns to hop ttl whose -w wait ends at
+ * cap_ns: the cap, or sooner for a silent hop once p->final. */
+int64_t trace_give_up_at(const struct trace_pace *p, int ttl, bool silent,
+			 int64_t tx_ns, int64_t cap_ns);
+
 /* Called once per hop, in TTL order, when it is complete and its names
  * have been resolved or given up on (round 0 only). */
 typedef void (*trace_hop_fn)(void *arg, const struct trace_result *r, int ttl);
@@ -136,7 +171,9 @@ struct trace_run {
 	int send_fd, icmp_fd, tcp_fd;
 	struct loop loop;
 	struct probe_table table;
-	struct trace_slot *slots; /* plan.inflight */
+	struct trace_slot *slots; /* nslots: plan.inflight, plus one per
+				   * probe of a round for overdue ones */
+	int nslots;
 	struct trace_result *res;
 	trace_hop_fn hop_fn;
 	void *hop_arg;
@@ -147,7 +184,9 @@ struct trace_run {
 			 * (its reply's TTL says so): silent
 			 * hops from here on are retried */
 	int limit_ttl;	/* no probes beyond (destination found) */
-	int inflight;
+	int inflight;	/* probes holding one of plan.inflight */
+	int overdue;	/* overdue probes, still awaited */
+	struct trace_pace pace;
 	int pending;		       /* sends waiting for a retry timer */
 	int reported;		       /* hops handed to hop_fn so far */
 	int done[TRACE_TTL_MAX + 1];   /* probes final per ttl this round */
