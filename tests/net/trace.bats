@@ -116,6 +116,27 @@ check_chain() {
 	[[ ${lines[5]} == " 5  $TOPO_SERVER6  "* ]]
 }
 
+@test "a silent router behind a slow link costs its rtt plus a margin, not 3x the next hop's rtt" {
+	# router 1 holds forwarded packets 100 ms each way, so hops 2-5
+	# answer after ~200 ms; silent hop 3's probes are given up once the
+	# server answered and they are older than the slowest rtt + 20 ms
+	# (the -w rule alone waits 3x hop 4's rtt, 600 ms)
+	topo_up --delay 1:100 --silent 3 4
+	server_no_ratelimit
+	trace -n --json "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [str(h["probes"][0]["addr"]) for h in d["hops"]] == sys.argv[1].split(), d["hops"]
+assert d["hops"][2]["stats"]["received"] == 0
+slowest = max(p["rtt_ms"] for h in d["hops"] for p in h["probes"] if p["addr"])
+assert slowest > 150, slowest
+# 2x the slowest rtt is still well below the 3x of the -w rule
+assert d["elapsed_ms"] < 2 * slowest, (d["elapsed_ms"], slowest)
+' "$TOPO_R1_4 $TOPO_R2_4 None $TOPO_R4_4 $TOPO_SERVER4" <<<"$output"
+}
+
 @test "ECMP: one path per trace by default, both paths with --vary-flow" {
 	topo_up --ecmp 1 3
 	server_no_ratelimit
