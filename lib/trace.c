@@ -278,6 +278,8 @@ static size_t trace_payload_len(const struct trace_run *t)
 		return 0;
 	if (!want)
 		want = trace_family(&t->plan) == AF_INET6 ? 80 : 60;
+	if (want > TRACE_PACKET_LEN_MAX)
+		want = TRACE_PACKET_LEN_MAX;
 	/* Two bytes at least: Paris steering writes the checksum there. */
 	return want > hdr + 2 ? want - hdr : 2;
 }
@@ -437,7 +439,7 @@ static int trace_send(struct trace_run *t, struct trace_slot *s)
 {
 	struct pkt_probe pp;
 	struct probe pr;
-	uint8_t buf[2048];
+	uint8_t buf[TRACE_PACKET_LEN_MAX];
 	int len;
 	ssize_t n;
 

@@ -35,6 +35,7 @@
 #define TRACE_INFLIGHT_MAX 256
 #define TRACE_MPLS_MAX 4
 #define TRACE_TCP_OPTS_MAX 40
+#define TRACE_PACKET_LEN_MAX 2048
 
 enum trace_method {
 	TRACE_UDP,
@@ -57,7 +58,10 @@ struct trace_plan {
 	double wait_near;	/* x the rtt of a later hop's replies */
 	bool vary_flow;		/* classic traceroute: ports change per probe */
 	uint8_t tos;		/* TOS / traffic class of probes */
-	size_t packet_len;	/* whole IP datagram; 0: 60 (v4) / 80 (v6) */
+	size_t packet_len;	/* whole IP datagram, at most
+				 * TRACE_PACKET_LEN_MAX, raised to the
+				 * headers + 2; 0: 60 (v4) / 80 (v6); TCP
+				 * SYNs carry no payload */
 	int cycles;		/* rounds (report mode); 1 for a plain trace */
 	double interval;	/* seconds between the starts of rounds */
 	int retries;		/* resends of a hop's probe lost to a rate
@@ -198,7 +202,7 @@ struct trace_run {
 	int64_t round_start_ns;
 	bool stopped;
 	int err; /* errno of a fatal socket error */
-	uint8_t payload[2048];
+	uint8_t payload[TRACE_PACKET_LEN_MAX];
 };
 
 /*
