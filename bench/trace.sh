@@ -75,10 +75,12 @@ export TRACE_EXPECT="${expect# } $TOPO_SERVER4"
 # distinct 198.18.x.y addresses, in order of first appearance, are the
 # expected list; fails otherwise, which stops bench_pair.
 trace_check() {
-	local got
-	got=$(grep -v 'traceroute to' | grep -oE '198\.18\.[0-9]+\.[0-9]+' | awk '!seen[$0]++' | paste -sd' ')
+	local out got
+	out=$(cat)
+	got=$(grep -v 'traceroute to' <<<"$out" | grep -oE '198\.18\.[0-9]+\.[0-9]+' | awk '!seen[$0]++' | paste -sd' ')
 	if [ "$got" != "$TRACE_EXPECT" ]; then
-		echo "bench/trace.sh: wrong hop list: '$got', want '$TRACE_EXPECT'" >&2
+		echo "bench/trace.sh: wrong hop list: '$got', want '$TRACE_EXPECT'; the tool printed:" >&2
+		head -n 40 <<<"$out" >&2
 		return 1
 	fi
 }
