@@ -32,8 +32,8 @@ enum trace_slot_state {
 	/* A silent hop's probe past the overdue rule's margin: awaited
 	 * until its give-up time, but off the -N budget. */
 	TRACE_SLOT_OVERDUE,
-	/* A silent hop's probe shown as "*": its reply still counts if it
-	 * comes before the hop line is printed. */
+	/* A silent hop's probe taken for a "*": its reply still counts if
+	 * it comes before the hop line is printed (or the round ends). */
 	TRACE_SLOT_LATE,
 };
 
@@ -1039,10 +1039,12 @@ static bool trace_report(struct trace_run *t, int64_t now)
 		if (!trace_names_ready(t, t->reported, now))
 			return true;
 		t->res->last_ttl = t->reported;
-		if (t->hop_fn)
+		if (t->hop_fn) {
 			t->hop_fn(t->hop_arg, t->res, t->reported);
-		/* printed: a late reply could not show any more */
-		trace_drop_late(t, t->reported);
+			/* printed: a late reply could not show any more
+			 * (without hop_fn they count until the round ends) */
+			trace_drop_late(t, t->reported);
+		}
 		t->reported++;
 	}
 	return false;

@@ -137,7 +137,8 @@ struct trace_result {
  * path than the slowest one already back, so it is most likely lost. An
  * overdue probe stops holding an in-flight slot; once the destination (or
  * a final error) has answered it is given up, unless the -w wait ends
- * sooner.
+ * sooner. A given-up probe's reply still counts until its hop is handed to
+ * the trace_hop_fn (without one: until the round ends).
  */
 #define TRACE_OVERDUE_MARGIN_NS (20 * 1000000LL)
 
