@@ -137,6 +137,29 @@ assert d["elapsed_ms"] < 2 * slowest, (d["elapsed_ms"], slowest)
 ' "$TOPO_R1_4 $TOPO_R2_4 None $TOPO_R4_4 $TOPO_SERVER4" <<<"$output"
 }
 
+@test "a router that answers after the probe was given up still shows when the trace is not over yet" {
+	# router 2 holds its own time exceeded messages 80 ms (NFQUEUE on
+	# OUTPUT); hop 3 and the server answer at once, so hop 2's probes
+	# are given up after ~20 ms. The server keeps its rate limit and
+	# gets 8 probes: its hop takes resends of 250 ms and more, and the
+	# JSON document, printed at the end, takes hop 2's late replies.
+	topo_up 3
+	topo_bg r2 "$(topo__find_nfq)" --queue 42 --delay 80 --ready "$TOPO_DIR/nfq.late.ready"
+	for _ in $(seq 100); do [ -e "$TOPO_DIR/nfq.late.ready" ] && break; sleep 0.05; done
+	[ -e "$TOPO_DIR/nfq.late.ready" ]
+	topo_exec r2 iptables -w 5 -A OUTPUT -p icmp --icmp-type time-exceeded -j NFQUEUE --queue-num 42
+	trace -n -q 8 --json "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+hop2 = d["hops"][1]["probes"]
+assert [p["addr"] for p in hop2] == [sys.argv[1]] * 8, hop2
+assert all(p["rtt_ms"] > 70 for p in hop2), hop2
+assert max(p["tries"] for p in d["hops"][3]["probes"]) > 1
+' "$TOPO_R2_4" <<<"$output"
+}
+
 @test "ECMP: one path per trace by default, both paths with --vary-flow" {
 	topo_up --ecmp 1 3
 	server_no_ratelimit
