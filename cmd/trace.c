@@ -255,8 +255,7 @@ static void trace_defaults(struct trace_conf *c)
 
 /* PACKETLEN as traceroute takes it: the whole IP datagram in bytes; a
  * length below the probe's headers is raised to them (trace.h). */
-static int trace_parse_packetlen(struct trace_conf *c, char *err,
-				 size_t errlen)
+static int trace_parse_packetlen(struct trace_conf *c, char *err, size_t errlen)
 {
 	const char *t = c->packetlen;
 	long v = 0;

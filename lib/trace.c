@@ -1029,8 +1029,8 @@ static bool trace_report(struct trace_run *t, int64_t now)
 
 	while (t->round == 0 && t->reported <= t->limit_ttl &&
 	       t->done[t->reported] >= t->plan.queries) {
-		sending_done = t->next_ttl > t->limit_ttl &&
-			       t->inflight == 0 && t->overdue == 0;
+		sending_done = t->next_ttl > t->limit_ttl && t->inflight == 0 &&
+			       t->overdue == 0;
 		/* A silent hop waits until it is known not to be the
 		 * destination (trace_guess_dest may probe it again). */
 		if (!sending_done && trace_hop_rtt(t, t->reported) == 0 &&
@@ -1145,8 +1145,8 @@ static void trace_step(struct trace_run *t)
 	}
 	now = loop_now_ns();
 	name_wait = trace_report(t, now);
-	if (t->next_ttl > t->limit_ttl && t->inflight == 0 &&
-	    t->overdue == 0 && !name_wait && !t->round_timer) {
+	if (t->next_ttl > t->limit_ttl && t->inflight == 0 && t->overdue == 0 &&
+	    !name_wait && !t->round_timer) {
 		trace_round_end(t);
 		if (t->stopped)
 			return;

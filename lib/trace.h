@@ -143,10 +143,10 @@ struct trace_result {
 #define TRACE_OVERDUE_MARGIN_NS (20 * 1000000LL)
 
 struct trace_pace {
-	int64_t rtt_max_ns;   /* the largest rtt of any reply */
-	int64_t spread_ns;    /* the largest max - min of one hop's rtts */
-	int answered_ttl;     /* the highest ttl that answered, 0: none */
-	bool final;	      /* the destination or a final error answered */
+	int64_t rtt_max_ns; /* the largest rtt of any reply */
+	int64_t spread_ns;  /* the largest max - min of one hop's rtts */
+	int answered_ttl;   /* the highest ttl that answered, 0: none */
+	bool final;	    /* the destination or a final error answered */
 };
 
 /* Takes in the replies of hop h after one of them arrived. */

@@ -1,9 +1,11 @@
 #!/usr/bin/env bats
 # echolot trace across namespace chains built by tests/helpers/topo.sh:
-# every hop in order for each method and family, silent routers, ECMP
-# with and without flow stability, DSCP and MSS rewrites seen by --diff,
-# a NAT that does not rewrite quotations, unreachable destinations, the
-# --report loss figures and the JSON document. Runs as root.
+# every hop in order for each method and family, silent routers and the
+# overdue rule (a silent hop costs its rtt plus a margin; late replies),
+# ECMP with and without flow stability, DSCP and MSS rewrites seen by
+# --diff, a NAT that does not rewrite quotations, unreachable
+# destinations, the --report loss figures and the JSON document. Runs as
+# root.
 
 bats_require_minimum_version 1.5.0
 

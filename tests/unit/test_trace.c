@@ -467,8 +467,7 @@ UNIT_TEST(test_overdue_rule)
 	CHECK_EQ(trace_give_up_at(&p, 8, true, tx, cap),
 		 tx + 10 * MS + 234000 + 20 * MS);
 	/* the -w wait stays the cap, and answering hops keep it */
-	CHECK_EQ(trace_give_up_at(&p, 8, true, tx, tx + 15 * MS),
-		 tx + 15 * MS);
+	CHECK_EQ(trace_give_up_at(&p, 8, true, tx, tx + 15 * MS), tx + 15 * MS);
 	CHECK_EQ(trace_give_up_at(&p, 8, false, tx, cap), cap);
 	/* a lower hop answering later lowers nothing */
 	trace_pace_reply(&p, &r.hops[2]);
