@@ -93,7 +93,7 @@ static const struct opts_def trace_defs[] = {
 
 const struct opts_cmd cmd_trace_opts = {
 	"trace",
-	"[options] TARGET",
+	"[options] TARGET [PACKETLEN]",
 	"Trace the route to a host with parallel UDP, ICMP or TCP probes",
 	OPTS_HOST,
 	trace_defs,
@@ -103,6 +103,7 @@ const struct opts_cmd cmd_trace_opts = {
 struct trace_conf {
 	struct trace_plan plan;
 	const char *target, *source;
+	const char *packetlen; /* traceroute's second positional argument */
 	int family;
 	bool numeric, report, json, diff, count_set;
 };
@@ -152,12 +153,17 @@ static int trace_on_opt(void *ctx, const struct opts_def *def,
 	struct trace_plan *p = &c->plan;
 
 	if (!def) {
-		if (c->target) {
-			snprintf(err, errlen, "one target only ('%s' and '%s')",
-				 c->target, val->str);
+		if (!c->target) {
+			c->target = val->str;
+		} else if (!c->packetlen) {
+			c->packetlen = val->str;
+		} else {
+			snprintf(err, errlen,
+				 "one target and one packet length only "
+				 "('%s' is one too many)",
+				 val->str);
 			return -1;
 		}
-		c->target = val->str;
 		return 0;
 	}
 	switch (def->id) {
@@ -247,6 +253,30 @@ static void trace_defaults(struct trace_conf *c)
 	c->plan.retries = 3;
 }
 
+/* PACKETLEN as traceroute takes it: the whole IP datagram in bytes; a
+ * length below the probe's headers is raised to them (trace.h). */
+static int trace_parse_packetlen(struct trace_conf *c, char *err, size_t errlen)
+{
+	const char *t = c->packetlen;
+	long v = 0;
+
+	for (; *t >= '0' && *t <= '9' && v <= TRACE_PACKET_LEN_MAX; t++)
+		v = v * 10 + (*t - '0');
+	if (t == c->packetlen || *t || v < 1 || v > TRACE_PACKET_LEN_MAX) {
+		snprintf(err, errlen,
+			 "invalid packet length '%s' (want 1 to %d bytes)",
+			 c->packetlen, TRACE_PACKET_LEN_MAX);
+		return -1;
+	}
+	if (c->plan.method == TRACE_TCP) {
+		snprintf(err, errlen,
+			 "a packet length has no meaning with --tcp");
+		return -1;
+	}
+	c->plan.packet_len = (size_t)v;
+	return 0;
+}
+
 /* Checks what the table alone cannot; 0 or -1 with err. */
 static int trace_finish_conf(struct trace_conf *c, char *err, size_t errlen)
 {
@@ -282,6 +312,8 @@ static int trace_finish_conf(struct trace_conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "-p has no meaning with --icmp");
 		return -1;
 	}
+	if (c->packetlen)
+		return trace_parse_packetlen(c, err, errlen);
 	return 0;
 }
 

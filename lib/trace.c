@@ -29,6 +29,12 @@ enum trace_slot_state {
 	TRACE_SLOT_FREE = 0,
 	TRACE_SLOT_OUT,	 /* sent, waiting for an answer */
 	TRACE_SLOT_WAIT, /* lost to a rate limit, resend at resend_ns */
+	/* A silent hop's probe past the overdue rule's margin: awaited
+	 * until its give-up time, but off the -N budget. */
+	TRACE_SLOT_OVERDUE,
+	/* A silent hop's probe taken for a "*": its reply still counts if
+	 * it comes before the hop line is printed (or the round ends). */
+	TRACE_SLOT_LATE,
 };
 
 struct trace_slot {
@@ -272,6 +278,8 @@ static size_t trace_payload_len(const struct trace_run *t)
 		return 0;
 	if (!want)
 		want = trace_family(&t->plan) == AF_INET6 ? 80 : 60;
+	if (want > TRACE_PACKET_LEN_MAX)
+		want = TRACE_PACKET_LEN_MAX;
 	/* Two bytes at least: Paris steering writes the checksum there. */
 	return want > hdr + 2 ? want - hdr : 2;
 }
@@ -431,7 +439,7 @@ static int trace_send(struct trace_run *t, struct trace_slot *s)
 {
 	struct pkt_probe pp;
 	struct probe pr;
-	uint8_t buf[2048];
+	uint8_t buf[TRACE_PACKET_LEN_MAX];
 	int len;
 	ssize_t n;
 
@@ -542,12 +550,26 @@ static bool trace_reaches_dst(enum probe_reply k)
 
 static void trace_free_slot(struct trace_run *t, struct trace_slot *s)
 {
-	if (s->state == TRACE_SLOT_OUT && s->probe)
+	if (s->state == TRACE_SLOT_OUT || s->state == TRACE_SLOT_WAIT)
+		t->inflight--;
+	else if (s->state == TRACE_SLOT_OVERDUE)
+		t->overdue--;
+	if (s->probe)
 		probe_remove(&t->table, s->probe);
 	s->probe = NULL;
 	s->state = TRACE_SLOT_FREE;
 	s->tries = 0;
-	t->inflight--;
+}
+
+/* The given-up probes of hop ttl (all hops: -1) stop being matched. */
+static void trace_drop_late(struct trace_run *t, int ttl)
+{
+	int i;
+
+	for (i = 0; i < t->nslots; i++)
+		if (t->slots[i].state == TRACE_SLOT_LATE &&
+		    (ttl < 0 || t->slots[i].ttl == ttl))
+			trace_free_slot(t, &t->slots[i]);
 }
 
 /* The destination (or a final error) answered at ttl: nothing beyond it
@@ -559,7 +581,7 @@ static void trace_set_limit(struct trace_run *t, int ttl)
 	if (ttl >= t->limit_ttl)
 		return;
 	t->limit_ttl = ttl;
-	for (i = 0; i < t->plan.inflight; i++)
+	for (i = 0; i < t->nslots; i++)
 		if (t->slots[i].state != TRACE_SLOT_FREE &&
 		    t->slots[i].ttl > ttl)
 			trace_free_slot(t, &t->slots[i]);
@@ -605,6 +627,7 @@ static void trace_guess_dest(struct trace_run *t, int d, int reply_ttl)
 	t->dest_guess = e;
 	if (t->done[e] < t->plan.queries)
 		return; /* still out: its timeout will retry it */
+	trace_drop_late(t, e);
 	memset(t->res->hops[e].probes, 0, sizeof(t->res->hops[e].probes));
 	t->done[e] = 0;
 	t->issued[e] = 0;
@@ -619,6 +642,8 @@ static void trace_record(struct trace_run *t, struct trace_slot *s,
 {
 	struct trace_hop *h = &t->res->hops[s->ttl];
 	struct trace_reply *rp = &h->probes[s->q];
+	/* A late reply replaces its "*", which was counted done. */
+	bool late = s->state == TRACE_SLOT_LATE;
 	size_t i;
 
 	memset(rp, 0, sizeof(*rp));
@@ -649,8 +674,11 @@ static void trace_record(struct trace_run *t, struct trace_slot *s,
 		trace_sockaddr(&m->from, &sa);
 		rdns_submit(t->plan.rdns, &sa, now);
 	}
-	t->done[s->ttl]++;
+	trace_pace_reply(&t->pace, h);
+	if (!late)
+		t->done[s->ttl]++;
 	if (trace_is_final_kind(m->kind)) {
+		t->pace.final = true;
 		if (trace_reaches_dst(m->kind) &&
 		    pkt_addr_eq(&m->from, &t->res->remote)) {
 			t->res->reached = true;
@@ -740,6 +768,56 @@ static void trace_drain(struct trace_run *t)
 			;
 }
 
+/* ------------------------------------------------------------ overdue rule */
+
+void trace_pace_reply(struct trace_pace *p, const struct trace_hop *h)
+{
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	int q;
+
+	for (q = 0; q < h->nprobes && q < TRACE_QUERIES_MAX; q++) {
+		if (h->probes[q].kind == PROBE_REPLY_NONE)
+			continue;
+		if (h->probes[q].rtt_ns < lo)
+			lo = h->probes[q].rtt_ns;
+		if (h->probes[q].rtt_ns > hi)
+			hi = h->probes[q].rtt_ns;
+	}
+	if (lo > hi)
+		return;
+	if (hi > p->rtt_max_ns)
+		p->rtt_max_ns = hi;
+	if (hi - lo > p->spread_ns)
+		p->spread_ns = hi - lo;
+	if (h->ttl > p->answered_ttl)
+		p->answered_ttl = h->ttl;
+}
+
+int64_t trace_pace_margin_ns(const struct trace_pace *p)
+{
+	return 2 * p->spread_ns > TRACE_OVERDUE_MARGIN_NS
+		       ? 2 * p->spread_ns
+		       : TRACE_OVERDUE_MARGIN_NS;
+}
+
+int64_t trace_overdue_at(const struct trace_pace *p, int ttl, int64_t tx_ns)
+{
+	if (p->answered_ttl <= ttl)
+		return INT64_MAX;
+	return tx_ns + p->rtt_max_ns + trace_pace_margin_ns(p);
+}
+
+int64_t trace_give_up_at(const struct trace_pace *p, int ttl, bool silent,
+			 int64_t tx_ns, int64_t cap_ns)
+{
+	int64_t at;
+
+	if (!silent || !p->final)
+		return cap_ns;
+	at = trace_overdue_at(p, ttl, tx_ns);
+	return at < cap_ns ? at : cap_ns;
+}
+
 /* ------------------------------------------------------------ scheduling */
 
 /* The largest rtt answered at hop ttl in this round, or 0. */
@@ -789,17 +867,30 @@ static int64_t trace_wait_ns(const struct trace_run *t, int ttl)
 	return w < TRACE_WAIT_FLOOR_NS ? TRACE_WAIT_FLOOR_NS : w;
 }
 
+/* A hop that has not answered in any round. */
+static bool trace_silent(const struct trace_run *t, int ttl)
+{
+	return !t->res->hops[ttl].answered;
+}
+
 /* A probe's wait is over: resend it when its hop answered other probes
- * (the router is there, a rate limit ate this reply), else it is a "*". */
+ * (the router is there, a rate limit ate this reply), else it is a "*",
+ * which for a silent hop still takes a late reply. */
 static void trace_timeout(struct trace_run *t, struct trace_slot *s,
 			  int64_t now)
 {
 	struct trace_reply *rp = &t->res->hops[s->ttl].probes[s->q];
 
-	probe_remove(&t->table, s->probe);
-	s->probe = NULL;
+	if (s->state == TRACE_SLOT_OVERDUE) {
+		/* back on the budget until it is settled below */
+		t->overdue--;
+		t->inflight++;
+		s->state = TRACE_SLOT_OUT;
+	}
 	if (s->tries <= t->plan.retries &&
 	    (trace_hop_rtt(t, s->ttl) > 0 || s->ttl == t->dest_guess)) {
+		probe_remove(&t->table, s->probe);
+		s->probe = NULL;
 		s->state = TRACE_SLOT_WAIT;
 		s->resend_ns = now + (TRACE_BACKOFF_NS << (s->tries - 1));
 		return;
@@ -809,16 +900,64 @@ static void trace_timeout(struct trace_run *t, struct trace_slot *s,
 	rp->reply_ttl = -1;
 	rp->tries = s->tries;
 	t->done[s->ttl]++;
-	s->state = TRACE_SLOT_FREE;
-	s->tries = 0;
-	t->inflight--;
+	if (trace_silent(t, s->ttl)) {
+		t->inflight--;
+		s->state = TRACE_SLOT_LATE;
+		return;
+	}
+	trace_free_slot(t, s);
+}
+
+/* When the probe of slot s is given up: its -w wait, or sooner by the
+ * overdue rule (see trace.h). */
+static int64_t trace_give_up(const struct trace_run *t,
+			     const struct trace_slot *s)
+{
+	return trace_give_up_at(&t->pace, s->ttl, trace_silent(t, s->ttl),
+				s->tx_mono_ns,
+				s->tx_mono_ns + trace_wait_ns(t, s->ttl));
+}
+
+/* When the probe of slot s stops holding one of the -N slots. */
+static int64_t trace_release_at(const struct trace_run *t,
+				const struct trace_slot *s)
+{
+	if (!trace_silent(t, s->ttl))
+		return INT64_MAX;
+	return trace_overdue_at(&t->pace, s->ttl, s->tx_mono_ns);
+}
+
+/* Settles what is due by now: timeouts, overdue probes, resends; -1 on a
+ * fatal error. */
+static int trace_expire(struct trace_run *t, int64_t now)
+{
+	struct trace_slot *s;
+	int i;
+
+	for (i = 0; i < t->nslots; i++) {
+		s = &t->slots[i];
+		if ((s->state == TRACE_SLOT_OUT ||
+		     s->state == TRACE_SLOT_OVERDUE) &&
+		    trace_give_up(t, s) <= now) {
+			trace_timeout(t, s, now);
+		} else if (s->state == TRACE_SLOT_OUT &&
+			   trace_release_at(t, s) <= now) {
+			s->state = TRACE_SLOT_OVERDUE;
+			t->inflight--;
+			t->overdue++;
+		} else if (s->state == TRACE_SLOT_WAIT && s->resend_ns <= now) {
+			if (trace_send(t, s) < 0)
+				return -1;
+		}
+	}
+	return 0;
 }
 
 static struct trace_slot *trace_free_slot_find(struct trace_run *t)
 {
 	int i;
 
-	for (i = 0; i < t->plan.inflight; i++)
+	for (i = 0; i < t->nslots; i++)
 		if (t->slots[i].state == TRACE_SLOT_FREE)
 			return &t->slots[i];
 	return NULL;
@@ -890,7 +1029,8 @@ static bool trace_report(struct trace_run *t, int64_t now)
 
 	while (t->round == 0 && t->reported <= t->limit_ttl &&
 	       t->done[t->reported] >= t->plan.queries) {
-		sending_done = t->next_ttl > t->limit_ttl && t->inflight == 0;
+		sending_done = t->next_ttl > t->limit_ttl && t->inflight == 0 &&
+			       t->overdue == 0;
 		/* A silent hop waits until it is known not to be the
 		 * destination (trace_guess_dest may probe it again). */
 		if (!sending_done && trace_hop_rtt(t, t->reported) == 0 &&
@@ -899,8 +1039,12 @@ static bool trace_report(struct trace_run *t, int64_t now)
 		if (!trace_names_ready(t, t->reported, now))
 			return true;
 		t->res->last_ttl = t->reported;
-		if (t->hop_fn)
+		if (t->hop_fn) {
 			t->hop_fn(t->hop_arg, t->res, t->reported);
+			/* printed: a late reply could not show any more
+			 * (without hop_fn they count until the round ends) */
+			trace_drop_late(t, t->reported);
+		}
 		t->reported++;
 	}
 	return false;
@@ -938,6 +1082,7 @@ static void trace_round_end(struct trace_run *t)
 {
 	int64_t at;
 
+	trace_drop_late(t, -1);
 	t->res->rounds++;
 	if (t->res->rounds >= t->plan.cycles) {
 		loop_stop(&t->loop, 0);
@@ -956,15 +1101,20 @@ static void trace_arm(struct trace_run *t, bool name_wait, int64_t now)
 	int64_t next = INT64_MAX, when;
 	int i;
 
-	for (i = 0; i < t->plan.inflight; i++) {
+	for (i = 0; i < t->nslots; i++) {
 		const struct trace_slot *s = &t->slots[i];
 
-		if (s->state == TRACE_SLOT_OUT)
-			when = s->tx_mono_ns + trace_wait_ns(t, s->ttl);
-		else if (s->state == TRACE_SLOT_WAIT)
+		if (s->state == TRACE_SLOT_OUT) {
+			when = trace_give_up(t, s);
+			if (trace_release_at(t, s) < when)
+				when = trace_release_at(t, s);
+		} else if (s->state == TRACE_SLOT_OVERDUE) {
+			when = trace_give_up(t, s);
+		} else if (s->state == TRACE_SLOT_WAIT) {
 			when = s->resend_ns;
-		else
+		} else {
 			continue;
+		}
 		if (when < next)
 			next = when;
 	}
@@ -977,8 +1127,8 @@ static void trace_arm(struct trace_run *t, bool name_wait, int64_t now)
 		t->timer_id = loop_timer_at(&t->loop, next, trace_on_timer, t);
 }
 
-/* After every event: send what may go, report what is done, end the
- * round when nothing is left, and set the one timer. */
+/* After every event: settle what is due, send what may go, report what
+ * is done, end the round when nothing is left, and set the one timer. */
 static void trace_step(struct trace_run *t)
 {
 	int64_t now;
@@ -986,15 +1136,17 @@ static void trace_step(struct trace_run *t)
 
 	if (t->stopped)
 		return;
-	if (trace_fill(t) < 0) {
+	/* A reply already queued must not be taken for a timeout. */
+	trace_drain(t);
+	if (trace_expire(t, loop_now_ns()) < 0 || trace_fill(t) < 0) {
 		t->stopped = true;
 		loop_stop(&t->loop, -1);
 		return;
 	}
 	now = loop_now_ns();
 	name_wait = trace_report(t, now);
-	if (t->next_ttl > t->limit_ttl && t->inflight == 0 && !name_wait &&
-	    !t->round_timer) {
+	if (t->next_ttl > t->limit_ttl && t->inflight == 0 && t->overdue == 0 &&
+	    !name_wait && !t->round_timer) {
 		trace_round_end(t);
 		if (t->stopped)
 			return;
@@ -1005,28 +1157,9 @@ static void trace_step(struct trace_run *t)
 static void trace_on_timer(struct loop *l, void *arg)
 {
 	struct trace_run *t = arg;
-	int64_t now;
-	int i;
 
 	(void)l;
 	t->timer_id = 0;
-	/* A reply already queued must not be taken for a timeout. */
-	trace_drain(t);
-	now = loop_now_ns();
-	for (i = 0; i < t->plan.inflight; i++) {
-		struct trace_slot *s = &t->slots[i];
-
-		if (s->state == TRACE_SLOT_OUT &&
-		    s->tx_mono_ns + trace_wait_ns(t, s->ttl) <= now) {
-			trace_timeout(t, s, now);
-		} else if (s->state == TRACE_SLOT_WAIT && s->resend_ns <= now) {
-			if (trace_send(t, s) < 0) {
-				t->stopped = true;
-				loop_stop(&t->loop, -1);
-				return;
-			}
-		}
-	}
 	trace_step(t);
 }
 
@@ -1079,7 +1212,11 @@ static int trace_setup(struct trace_run *t, struct trace_result *res, char *err,
 	memset(res, 0, sizeof(*res));
 	res->plan = t->plan;
 	res->hops = calloc((size_t)t->plan.max_ttl + 1, sizeof(*res->hops));
-	t->slots = calloc((size_t)t->plan.inflight, sizeof(*t->slots));
+	/* Overdue and given-up probes are a silent hop's, at most one slot
+	 * per probe of a round beyond the -N that are out. */
+	t->nslots = t->plan.inflight +
+		    (t->plan.max_ttl - t->plan.first_ttl + 1) * t->plan.queries;
+	t->slots = calloc((size_t)t->nslots, sizeof(*t->slots));
 	if (!res->hops || !t->slots) {
 		trace_errf(err, errlen, "out of memory");
 		return -1;
@@ -1093,7 +1230,7 @@ static int trace_setup(struct trace_run *t, struct trace_result *res, char *err,
 	pkt_addr_from_sockaddr((const struct sockaddr *)&t->plan.dst.ss,
 			       &res->remote);
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.capacity = (size_t)t->plan.inflight;
+	cfg.capacity = (size_t)t->nslots;
 	cfg.udp_key = t->plan.vary_flow			   ? PROBE_UDP_PORTS
 		      : trace_family(&t->plan) == AF_INET6 ? PROBE_UDP_CSUM
 							   : PROBE_UDP_IPID;

@@ -35,6 +35,7 @@
 #define TRACE_INFLIGHT_MAX 256
 #define TRACE_MPLS_MAX 4
 #define TRACE_TCP_OPTS_MAX 40
+#define TRACE_PACKET_LEN_MAX 2048
 
 enum trace_method {
 	TRACE_UDP,
@@ -57,7 +58,10 @@ struct trace_plan {
 	double wait_near;	/* x the rtt of a later hop's replies */
 	bool vary_flow;		/* classic traceroute: ports change per probe */
 	uint8_t tos;		/* TOS / traffic class of probes */
-	size_t packet_len;	/* whole IP datagram; 0: 60 (v4) / 80 (v6) */
+	size_t packet_len;	/* whole IP datagram, at most
+				 * TRACE_PACKET_LEN_MAX, raised to the
+				 * headers + 2; 0: 60 (v4) / 80 (v6); TCP
+				 * SYNs carry no payload */
 	int cycles;		/* rounds (report mode); 1 for a plain trace */
 	double interval;	/* seconds between the starts of rounds */
 	int retries;		/* resends of a hop's probe lost to a rate
@@ -124,6 +128,42 @@ struct trace_result {
 	struct trace_hop *hops;	       /* [0..max_ttl], index = ttl */
 };
 
+/*
+ * The overdue rule: what the replies of a trace so far say about how long
+ * an answer can take. A probe to a hop that never answered is overdue once
+ * a later hop has answered and the probe is older than the largest rtt
+ * seen plus a margin (twice the largest spread of one hop's rtts, at least
+ * TRACE_OVERDUE_MARGIN_NS): a reply from a nearer router travels a shorter
+ * path than the slowest one already back, so it is most likely lost. An
+ * overdue probe stops holding an in-flight slot; once the destination (or
+ * a final error) has answered it is given up, unless the -w wait ends
+ * sooner. A given-up probe's reply still counts until its hop is handed to
+ * the trace_hop_fn (without one: until the round ends).
+ */
+#define TRACE_OVERDUE_MARGIN_NS (20 * 1000000LL)
+
+struct trace_pace {
+	int64_t rtt_max_ns; /* the largest rtt of any reply */
+	int64_t spread_ns;  /* the largest max - min of one hop's rtts */
+	int answered_ttl;   /* the highest ttl that answered, 0: none */
+	bool final;	    /* the destination or a final error answered */
+};
+
+/* Takes in the replies of hop h after one of them arrived. */
+void trace_pace_reply(struct trace_pace *p, const struct trace_hop *h);
+
+/* max(TRACE_OVERDUE_MARGIN_NS, 2 x spread). */
+int64_t trace_pace_margin_ns(const struct trace_pace *p);
+
+/* When a probe sent at tx_ns to the silent hop ttl is overdue;
+ * INT64_MAX while no later hop has answered. */
+int64_t trace_overdue_at(const struct trace_pace *p, int ttl, int64_t tx_ns);
+
+/* When to give up a probe sent at tx_ns to hop ttl whose -w wait ends at
+ * cap_ns: the cap, or sooner for a silent hop once p->final. */
+int64_t trace_give_up_at(const struct trace_pace *p, int ttl, bool silent,
+			 int64_t tx_ns, int64_t cap_ns);
+
 /* Called once per hop, in TTL order, when it is complete and its names
  * have been resolved or given up on (round 0 only). */
 typedef void (*trace_hop_fn)(void *arg, const struct trace_result *r, int ttl);
@@ -136,7 +176,9 @@ struct trace_run {
 	int send_fd, icmp_fd, tcp_fd;
 	struct loop loop;
 	struct probe_table table;
-	struct trace_slot *slots; /* plan.inflight */
+	struct trace_slot *slots; /* nslots: plan.inflight, plus one per
+				   * probe of a round for overdue ones */
+	int nslots;
 	struct trace_result *res;
 	trace_hop_fn hop_fn;
 	void *hop_arg;
@@ -147,7 +189,9 @@ struct trace_run {
 			 * (its reply's TTL says so): silent
 			 * hops from here on are retried */
 	int limit_ttl;	/* no probes beyond (destination found) */
-	int inflight;
+	int inflight;	/* probes holding one of plan.inflight */
+	int overdue;	/* overdue probes, still awaited */
+	struct trace_pace pace;
 	int pending;		       /* sends waiting for a retry timer */
 	int reported;		       /* hops handed to hop_fn so far */
 	int done[TRACE_TTL_MAX + 1];   /* probes final per ttl this round */
@@ -159,7 +203,7 @@ struct trace_run {
 	int64_t round_start_ns;
 	bool stopped;
 	int err; /* errno of a fatal socket error */
-	uint8_t payload[2048];
+	uint8_t payload[TRACE_PACKET_LEN_MAX];
 };
 
 /*

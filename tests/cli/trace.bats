@@ -27,7 +27,7 @@ bad() {
 @test "--help lists every option and exits 0" {
 	run "$ECHOLOT" trace --help
 	[ "$status" -eq 0 ]
-	[[ ${lines[0]} == "Usage: echolot trace [options] TARGET" ]]
+	[[ ${lines[0]} == "Usage: echolot trace [options] TARGET [PACKETLEN]" ]]
 	for o in --udp --icmp --tcp --port --queries --first --max-hops --wait \
 		--sim-queries --numeric --source --interface --vary-flow --tos \
 		--report --count --interval --json --diff; do
@@ -37,7 +37,15 @@ bad() {
 
 @test "bad input: one line naming the problem, exit 2" {
 	bad "no target given"
-	bad "one target only" 127.0.0.1 127.0.0.2
+	bad "one target and one packet length only ('127.0.0.3' is one too many)" 127.0.0.1 100 127.0.0.3
+	bad "invalid packet length '127.0.0.2' (want 1 to 2048 bytes)" 127.0.0.1 127.0.0.2
+	bad "invalid packet length '0' (want 1 to 2048 bytes)" 127.0.0.1 0
+	bad "invalid packet length '2049' (want 1 to 2048 bytes)" 127.0.0.1 2049
+	bad "invalid packet length '60x'" 127.0.0.1 60x
+	bad "invalid packet length ''" 127.0.0.1 ""
+	bad "invalid packet length '-60'" 127.0.0.1 -- -60
+	bad "invalid packet length '99999999999999999999'" 127.0.0.1 99999999999999999999
+	bad "a packet length has no meaning with --tcp" --tcp 127.0.0.1 100
 	bad "--max-hops: '0' is out of range 1..255" -m 0 127.0.0.1
 	bad "--queries" -q 11 127.0.0.1
 	bad "--sim-queries" -N 0 127.0.0.1
@@ -65,6 +73,23 @@ check_loopback() {
 @test "UDP to 127.0.0.1: reached at hop 1, exit 0" {
 	run "$ECHOLOT" trace -n 127.0.0.1
 	check_loopback 127.0.0.1 60
+}
+
+@test "PACKETLEN as traceroute's: the whole datagram, raised to the headers when smaller" {
+	run "$ECHOLOT" trace -n 127.0.0.1 100
+	check_loopback 127.0.0.1 100
+	run "$ECHOLOT" trace -n --icmp 127.0.0.1 2048
+	check_loopback 127.0.0.1 2048
+	run "$ECHOLOT" trace -n 127.0.0.1 1
+	check_loopback 127.0.0.1 30
+	run "$ECHOLOT" trace -n ::1 1
+	check_loopback ::1 50
+	run "$ECHOLOT" trace -n ::1 1000
+	check_loopback ::1 1000
+	# the length the JSON reports is that of the datagram built
+	run "$ECHOLOT" trace -n --json 127.0.0.1 333
+	[ "$status" -eq 0 ]
+	python3 -c 'import json, sys; assert json.load(sys.stdin)["packet_len"] == 333' <<<"$output"
 }
 
 @test "ICMP and TCP to 127.0.0.1, TCP to an open and a closed port" {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bats
 # echolot trace across namespace chains built by tests/helpers/topo.sh:
-# every hop in order for each method and family, silent routers, ECMP
-# with and without flow stability, DSCP and MSS rewrites seen by --diff,
-# a NAT that does not rewrite quotations, unreachable destinations, the
-# --report loss figures and the JSON document. Runs as root.
+# every hop in order for each method and family, silent routers and the
+# overdue rule (a silent hop costs its rtt plus a margin; late replies),
+# ECMP with and without flow stability, DSCP and MSS rewrites seen by
+# --diff, a NAT that does not rewrite quotations, unreachable
+# destinations, the --report loss figures and the JSON document. Runs as
+# root.
 
 bats_require_minimum_version 1.5.0
 
@@ -114,6 +116,50 @@ check_chain() {
 	[ "$status" -eq 0 ]
 	[ "${lines[2]}" = " 2  * * *" ]
 	[[ ${lines[5]} == " 5  $TOPO_SERVER6  "* ]]
+}
+
+@test "a silent router behind a slow link costs its rtt plus a margin, not 3x the next hop's rtt" {
+	# router 1 holds forwarded packets 100 ms each way, so hops 2-5
+	# answer after ~200 ms; silent hop 3's probes are given up once the
+	# server answered and they are older than the slowest rtt + 20 ms
+	# (the -w rule alone waits 3x hop 4's rtt, 600 ms)
+	topo_up --delay 1:100 --silent 3 4
+	server_no_ratelimit
+	trace -n --json "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [str(h["probes"][0]["addr"]) for h in d["hops"]] == sys.argv[1].split(), d["hops"]
+assert d["hops"][2]["stats"]["received"] == 0
+slowest = max(p["rtt_ms"] for h in d["hops"] for p in h["probes"] if p["addr"])
+assert slowest > 150, slowest
+# 2x the slowest rtt is still well below the 3x of the -w rule
+assert d["elapsed_ms"] < 2 * slowest, (d["elapsed_ms"], slowest)
+' "$TOPO_R1_4 $TOPO_R2_4 None $TOPO_R4_4 $TOPO_SERVER4" <<<"$output"
+}
+
+@test "a router that answers after the probe was given up still shows when the trace is not over yet" {
+	# router 2 holds its own time exceeded messages 80 ms (NFQUEUE on
+	# OUTPUT); hop 3 and the server answer at once, so hop 2's probes
+	# are given up after ~20 ms. The server keeps its rate limit and
+	# gets 8 probes: its hop takes resends of 250 ms and more, and the
+	# JSON document, printed at the end, takes hop 2's late replies.
+	topo_up 3
+	topo_bg r2 "$(topo__find_nfq)" --queue 42 --delay 80 --ready "$TOPO_DIR/nfq.late.ready"
+	for _ in $(seq 100); do [ -e "$TOPO_DIR/nfq.late.ready" ] && break; sleep 0.05; done
+	[ -e "$TOPO_DIR/nfq.late.ready" ]
+	topo_exec r2 iptables -w 5 -A OUTPUT -p icmp --icmp-type time-exceeded -j NFQUEUE --queue-num 42
+	trace -n -q 8 --json "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+hop2 = d["hops"][1]["probes"]
+assert [p["addr"] for p in hop2] == [sys.argv[1]] * 8, hop2
+assert all(p["rtt_ms"] > 70 for p in hop2), hop2
+assert max(p["tries"] for p in d["hops"][3]["probes"]) > 1
+' "$TOPO_R2_4" <<<"$output"
 }
 
 @test "ECMP: one path per trace by default, both paths with --vary-flow" {

@@ -426,6 +426,96 @@ UNIT_TEST(test_json_document)
 	trace_result_free(&r);
 }
 
+#define MS 1000000LL
+
+/* The overdue rule on a 10-hop result (hop k answers in k ms + 0.234)
+ * whose hop 8 is silent, fed reply by reply as the engine does. */
+UNIT_TEST(test_overdue_rule)
+{
+	struct trace_result r;
+	struct trace_pace p;
+	const int64_t tx = 5000 * MS, cap = tx + 500 * MS;
+	int ttl;
+
+	make_result(&r, 10);
+	memset(&p, 0, sizeof(p));
+	memset(&r.hops[8].probes[0], 0, sizeof(r.hops[8].probes[0]));
+	r.hops[8].answered = false;
+	CHECK_EQ(trace_pace_margin_ns(&p), TRACE_OVERDUE_MARGIN_NS);
+	CHECK_EQ(TRACE_OVERDUE_MARGIN_NS, 20 * MS);
+	for (ttl = 1; ttl <= 7; ttl++)
+		trace_pace_reply(&p, &r.hops[ttl]);
+	CHECK_EQ(p.answered_ttl, 7);
+	CHECK_EQ(p.rtt_max_ns, 7 * MS + 234000);
+	CHECK_EQ(p.spread_ns, 0);
+	/* nothing beyond hop 8 answered: hop 8 may just be far */
+	CHECK_EQ(trace_overdue_at(&p, 8, tx), INT64_MAX);
+	CHECK_EQ(trace_give_up_at(&p, 8, true, tx, cap), cap);
+	/* the silent hop answers nothing: the pace does not move */
+	trace_pace_reply(&p, &r.hops[8]);
+	CHECK_EQ(p.answered_ttl, 7);
+	/* hop 9 answered: hop 8 is overdue after the slowest rtt + 20 ms,
+	 * and so is a probe of a lower hop */
+	trace_pace_reply(&p, &r.hops[9]);
+	CHECK_EQ(trace_overdue_at(&p, 8, tx), tx + 9 * MS + 234000 + 20 * MS);
+	CHECK_EQ(trace_overdue_at(&p, 3, tx), tx + 9 * MS + 234000 + 20 * MS);
+	CHECK_EQ(trace_overdue_at(&p, 9, tx), INT64_MAX);
+	/* but it is only given up once the destination answered */
+	CHECK_EQ(trace_give_up_at(&p, 8, true, tx, cap), cap);
+	trace_pace_reply(&p, &r.hops[10]);
+	p.final = true;
+	CHECK_EQ(trace_give_up_at(&p, 8, true, tx, cap),
+		 tx + 10 * MS + 234000 + 20 * MS);
+	/* the -w wait stays the cap, and answering hops keep it */
+	CHECK_EQ(trace_give_up_at(&p, 8, true, tx, tx + 15 * MS), tx + 15 * MS);
+	CHECK_EQ(trace_give_up_at(&p, 8, false, tx, cap), cap);
+	/* a lower hop answering later lowers nothing */
+	trace_pace_reply(&p, &r.hops[2]);
+	CHECK_EQ(p.answered_ttl, 10);
+	CHECK_EQ(p.rtt_max_ns, 10 * MS + 234000);
+	trace_result_free(&r);
+}
+
+/* The margin is twice the widest spread of one hop's rtts. */
+UNIT_TEST(test_overdue_spread)
+{
+	struct trace_hop h;
+	struct trace_pace p;
+
+	memset(&h, 0, sizeof(h));
+	memset(&p, 0, sizeof(p));
+	h.ttl = 4;
+	h.nprobes = 3;
+	h.probes[0].kind = h.probes[1].kind = h.probes[2].kind =
+		PROBE_REPLY_TTL_EXCEEDED;
+	h.probes[0].rtt_ns = 25 * MS;
+	h.probes[1].rtt_ns = 10 * MS;
+	h.probes[2].rtt_ns = 40 * MS;
+	trace_pace_reply(&p, &h);
+	CHECK_EQ(p.spread_ns, 30 * MS);
+	CHECK_EQ(p.rtt_max_ns, 40 * MS);
+	CHECK_EQ(trace_pace_margin_ns(&p), 60 * MS);
+	CHECK_EQ(trace_overdue_at(&p, 2, 0), 100 * MS);
+	/* a "*" among them is no rtt of 0 */
+	h.ttl = 5;
+	h.probes[1].kind = PROBE_REPLY_NONE;
+	h.probes[1].rtt_ns = 0;
+	h.probes[0].rtt_ns = 41 * MS;
+	h.probes[2].rtt_ns = 45 * MS;
+	trace_pace_reply(&p, &h);
+	CHECK_EQ(p.spread_ns, 30 * MS);
+	CHECK_EQ(p.rtt_max_ns, 45 * MS);
+	CHECK_EQ(p.answered_ttl, 5);
+	/* a narrower hop keeps the widest spread */
+	CHECK_EQ(trace_pace_margin_ns(&p), 60 * MS);
+	/* a small spread keeps the 20 ms floor */
+	memset(&p, 0, sizeof(p));
+	h.probes[0].rtt_ns = 44 * MS;
+	trace_pace_reply(&p, &h);
+	CHECK_EQ(p.spread_ns, 1 * MS);
+	CHECK_EQ(trace_pace_margin_ns(&p), 20 * MS);
+}
+
 UNIT_TEST(test_rdns)
 {
 	struct rdns *r = rdns_new(2, 4, 10000000000LL);
@@ -467,4 +557,5 @@ UNIT_MAIN(UNIT_CASE(test_quote_diff_fields), UNIT_CASE(test_quote_diff_tcp_mss),
 	  UNIT_CASE(test_hop_diff_only_new_changes), UNIT_CASE(test_hop_nat),
 	  UNIT_CASE(test_annotations), UNIT_CASE(test_hop_lines),
 	  UNIT_CASE(test_diff_lines), UNIT_CASE(test_report_rows),
-	  UNIT_CASE(test_json_document), UNIT_CASE(test_rdns))
+	  UNIT_CASE(test_json_document), UNIT_CASE(test_overdue_rule),
+	  UNIT_CASE(test_overdue_spread), UNIT_CASE(test_rdns))
