@@ -2092,13 +2092,18 @@ static int ping_setup_loop(struct ping_run *r, char *err, size_t errlen)
 	     loop_signals(&r->loop, sigs, 4, ping_on_signal, r) < 0))
 		return ping_errf(err, errlen, "event loop: %s",
 				 strerror(errno));
+	/* Polled, not in the epoll set: a flood mostly finds its reply
+	 * queued and never waits, and a socket in an epoll set costs a
+	 * wake-up call for every packet it gets and every one it sends
+	 * (see loop_add_fd_polled). */
 	for (i = 0; i < 2; i++)
 		if ((r->socks[i].fd >= 0 &&
-		     loop_add_fd(&r->loop, r->socks[i].fd, EPOLLIN,
-				 ping_on_readable, &r->socks[i]) < 0) ||
+		     loop_add_fd_polled(&r->loop, r->socks[i].fd, EPOLLIN,
+					ping_on_readable, &r->socks[i]) < 0) ||
 		    (r->errsocks[i].fd >= 0 &&
-		     loop_add_fd(&r->loop, r->errsocks[i].fd, EPOLLIN,
-				 ping_on_readable, &r->errsocks[i]) < 0))
+		     loop_add_fd_polled(&r->loop, r->errsocks[i].fd, EPOLLIN,
+					ping_on_readable,
+					&r->errsocks[i]) < 0))
 			return ping_errf(err, errlen, "event loop: %s",
 					 strerror(errno));
 	return 0;

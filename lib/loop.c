@@ -4,6 +4,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -12,6 +13,12 @@
 #include <unistd.h>
 
 #define LOOP_MAX_EVENTS 64
+
+/* Polled fds hand their events to the same callbacks as epoll ones. */
+_Static_assert(EPOLLIN == POLLIN && EPOLLPRI == POLLPRI &&
+		       EPOLLOUT == POLLOUT && EPOLLERR == POLLERR &&
+		       EPOLLHUP == POLLHUP,
+	       "epoll and poll event bits differ");
 
 int64_t loop_now_ns(void)
 {
@@ -54,15 +61,22 @@ void loop_free(struct loop *l)
 	l->slots = NULL;
 }
 
+static bool loop_fd_ok(const struct loop *l, int fd)
+{
+	if (fd < 0 || (size_t)fd >= l->nslots) {
+		errno = EMFILE;
+		return false;
+	}
+	return true;
+}
+
 int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_fn fn,
 		void *arg)
 {
 	struct epoll_event ev = { .events = events, .data.fd = fd };
 
-	if (fd < 0 || (size_t)fd >= l->nslots) {
-		errno = EMFILE;
+	if (!loop_fd_ok(l, fd))
 		return -1;
-	}
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return -1;
 	l->slots[fd].fn = fn;
@@ -70,18 +84,58 @@ int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_fn fn,
 	return 0;
 }
 
+int loop_add_fd_polled(struct loop *l, int fd, uint32_t events,
+		       loop_fd_fn fn, void *arg)
+{
+	if (!loop_fd_ok(l, fd))
+		return -1;
+	if (l->npolled >= LOOP_MAX_POLLED) {
+		errno = EMFILE;
+		return -1;
+	}
+	l->polled[l->npolled].fd = fd;
+	l->polled[l->npolled].events = (short)events;
+	l->polled[l->npolled].revents = 0;
+	l->npolled++;
+	l->slots[fd].fn = fn;
+	l->slots[fd].arg = arg;
+	return 0;
+}
+
+/* The fd's entry in the polled set, or NULL when epoll watches it. */
+static struct pollfd *loop_polled(struct loop *l, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < l->npolled; i++)
+		if (l->polled[i].fd == fd)
+			return &l->polled[i];
+	return NULL;
+}
+
 int loop_mod_fd(struct loop *l, int fd, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.fd = fd };
+	struct pollfd *p = loop_polled(l, fd);
 
+	if (p) {
+		p->events = (short)events;
+		return 0;
+	}
 	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev);
 }
 
 int loop_del_fd(struct loop *l, int fd)
 {
+	struct pollfd *p = loop_polled(l, fd);
+
 	if (fd >= 0 && (size_t)fd < l->nslots) {
 		l->slots[fd].fn = NULL;
 		l->slots[fd].arg = NULL;
+	}
+	if (p) {
+		*p = l->polled[--l->npolled];
+		return 0;
 	}
 	return epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
 }
@@ -267,25 +321,57 @@ static int loop_epoll_wait(struct loop *l, struct epoll_event *evs, int max,
 			  wait_ns < 0 ? -1 : (int)((wait_ns + 999999) / 1000000));
 }
 
+/* With polled fds: one ppoll over them and the epoll fd, then the epoll
+ * set without waiting when it has something. pfds gets the polled fds'
+ * results (pfds[0] is the epoll fd). */
+static int loop_ppoll_wait(struct loop *l, struct epoll_event *evs, int max,
+			   struct pollfd *pfds, int64_t wait_ns)
+{
+	struct timespec ts;
+	int n;
+
+	pfds[0].fd = l->epfd;
+	pfds[0].events = POLLIN;
+	pfds[0].revents = 0;
+	memcpy(pfds + 1, l->polled, l->npolled * sizeof(*pfds));
+	if (wait_ns >= 0) {
+		ts.tv_sec = (time_t)(wait_ns / 1000000000);
+		ts.tv_nsec = (long)(wait_ns % 1000000000);
+	}
+	n = ppoll(pfds, l->npolled + 1, wait_ns >= 0 ? &ts : NULL, NULL);
+	if (n <= 0 || !(pfds[0].revents & POLLIN))
+		return n < 0 ? -1 : 0;
+	return loop_epoll_wait(l, evs, max, 0);
+}
+
+static void loop_dispatch(struct loop *l, int fd, uint32_t events, int *ran)
+{
+	if (l->stop || !events || fd < 0 || (size_t)fd >= l->nslots ||
+	    !l->slots[fd].fn)
+		return;
+	l->slots[fd].fn(l, fd, events, l->slots[fd].arg);
+	(*ran)++;
+}
+
 int loop_run_once(struct loop *l, int64_t max_wait_ns)
 {
 	struct epoll_event evs[LOOP_MAX_EVENTS];
-	int n, i, ran;
+	struct pollfd pfds[LOOP_MAX_POLLED + 1];
+	int64_t wait_ns = loop_wait_ns(l, max_wait_ns);
+	size_t np = l->npolled, i;
+	int n, ran = 0;
 
-	n = loop_epoll_wait(l, evs, LOOP_MAX_EVENTS,
-			    loop_wait_ns(l, max_wait_ns));
+	if (np)
+		n = loop_ppoll_wait(l, evs, LOOP_MAX_EVENTS, pfds, wait_ns);
+	else
+		n = loop_epoll_wait(l, evs, LOOP_MAX_EVENTS, wait_ns);
 	if (n < 0 && errno != EINTR)
 		return -1;
-	ran = 0;
-	for (i = 0; i < n && !l->stop; i++) {
-		int fd = evs[i].data.fd;
-
-		if (fd >= 0 && (size_t)fd < l->nslots && l->slots[fd].fn) {
-			l->slots[fd].fn(l, fd, evs[i].events,
-					l->slots[fd].arg);
-			ran++;
-		}
-	}
+	for (i = 0; n > 0 && i < (size_t)n; i++)
+		loop_dispatch(l, evs[i].data.fd, evs[i].events, &ran);
+	/* After a failed ppoll (EINTR) no revents are set. */
+	for (i = 1; n >= 0 && i <= np; i++)
+		loop_dispatch(l, pfds[i].fd, (uint16_t)pfds[i].revents, &ran);
 	return ran + loop_run_timers(l);
 }
 

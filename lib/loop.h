@@ -9,6 +9,7 @@
 #ifndef ECHOLOT_LOOP_H
 #define ECHOLOT_LOOP_H
 
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,6 +35,9 @@ struct loop_fd_slot {
 	void *arg;
 };
 
+/* How many descriptors loop_add_fd_polled takes (a ping run's sockets). */
+#define LOOP_MAX_POLLED 4
+
 struct loop {
 	int epfd;
 	int sigfd;
@@ -44,6 +48,8 @@ struct loop {
 	uint64_t next_id;
 	struct loop_fd_slot *slots;
 	size_t nslots;
+	struct pollfd polled[LOOP_MAX_POLLED]; /* see loop_add_fd_polled */
+	size_t npolled;
 	bool stop;
 	bool no_pwait2; /* epoll_pwait2 said ENOSYS once: do not ask again */
 	int status; /* set by loop_stop(), returned by loop_run() */
@@ -60,6 +66,17 @@ void loop_free(struct loop *l);
 /* events: EPOLLIN/EPOLLOUT/... Returns 0 or -1 with errno. */
 int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_fn fn,
 		void *arg);
+/*
+ * As loop_add_fd, but the fd is watched with ppoll only while the loop
+ * waits, next to the epoll fd, instead of being kept in the epoll set.
+ * An fd in an epoll set carries a wait-queue entry that the kernel calls
+ * for every packet queued to it and every sent packet it frees; a flood
+ * that finds its reply already queued and never waits pays that twice per
+ * probe for nothing. At most LOOP_MAX_POLLED fds (else -1, EMFILE).
+ */
+int loop_add_fd_polled(struct loop *l, int fd, uint32_t events,
+		       loop_fd_fn fn, void *arg);
+/* Both work on either kind of fd. */
 int loop_mod_fd(struct loop *l, int fd, uint32_t events);
 int loop_del_fd(struct loop *l, int fd);
 

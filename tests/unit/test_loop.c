@@ -122,6 +122,60 @@ UNIT_TEST(test_fd_ready)
 	close(p[1]);
 }
 
+static void on_read_push(struct loop *l, int fd, uint32_t ev, void *arg)
+{
+	char c;
+
+	(void)l;
+	if ((ev & EPOLLIN) && read(fd, &c, 1) == 1)
+		rec_push(arg, c);
+}
+
+/* A polled fd and an epoll one ready together: one round runs both
+ * (epoll's first); timers still bound the wait; del and mod apply. */
+UNIT_TEST(test_fd_polled)
+{
+	struct loop l;
+	struct rec r = { "", 0 };
+	int p[2], q[2], i;
+
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(pipe(q), 0);
+	CHECK_EQ(loop_init(&l, 4, 64), 0);
+	CHECK_EQ(loop_add_fd_polled(&l, p[0], EPOLLIN, on_read_push, &r), 0);
+	CHECK_EQ(loop_add_fd(&l, q[0], EPOLLIN, on_read_push, &r), 0);
+	CHECK_EQ(write(p[1], "p", 1), 1);
+	CHECK_EQ(write(q[1], "q", 1), 1);
+	CHECK_EQ(loop_run_once(&l, -1), 2);
+	CHECK_STR(r.order, "qp");
+	/* Read: level-triggered, so nothing is ready any more. */
+	CHECK_EQ(loop_run_once(&l, 1000000), 0);
+	CHECK(loop_timer_at(&l, loop_now_ns() + 1000000, on_a, &r) > 0);
+	CHECK_EQ(loop_run_once(&l, -1), 1);
+	CHECK_STR(r.order, "qpa");
+	/* Not readable-interested any more: the byte stays unread. */
+	CHECK_EQ(loop_mod_fd(&l, p[0], EPOLLOUT), 0);
+	CHECK_EQ(write(p[1], "x", 1), 1);
+	CHECK_EQ(loop_run_once(&l, 1000000), 0);
+	CHECK_EQ(loop_mod_fd(&l, p[0], EPOLLIN), 0);
+	CHECK_EQ(loop_run_once(&l, -1), 1);
+	CHECK_STR(r.order, "qpax");
+	CHECK_EQ(loop_del_fd(&l, p[0]), 0);
+	CHECK_EQ(write(p[1], "y", 1), 1);
+	CHECK_EQ(loop_run_once(&l, 1000000), 0);
+	CHECK_STR(r.order, "qpax");
+	/* The set is fixed-size: one too many is refused. */
+	for (i = 0; i < LOOP_MAX_POLLED; i++)
+		CHECK_EQ(loop_add_fd_polled(&l, p[0], EPOLLOUT, on_read_push,
+					    &r), 0);
+	CHECK_EQ(loop_add_fd_polled(&l, p[0], EPOLLOUT, on_read_push, &r), -1);
+	loop_free(&l);
+	close(p[0]);
+	close(p[1]);
+	close(q[0]);
+	close(q[1]);
+}
+
 static void on_signal(struct loop *l, int signo, void *arg)
 {
 	rec_push(arg, signo == SIGUSR1 ? 'U' : '?');
@@ -134,12 +188,22 @@ UNIT_TEST(test_signal)
 	struct rec r = { "", 0 };
 	int sigs[] = { SIGUSR1 };
 	sigset_t none;
+	int p[2];
 
 	CHECK_EQ(loop_init(&l, 4, 1024), 0);
 	CHECK_EQ(loop_signals(&l, sigs, 1, on_signal, &r), 0);
 	CHECK_EQ(raise(SIGUSR1), 0);
 	CHECK_EQ(loop_run(&l), SIGUSR1);
 	CHECK_STR(r.order, "U");
+	/* With a polled fd the loop waits in ppoll: the signalfd, in the
+	 * epoll set, must still get through. */
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(loop_add_fd_polled(&l, p[0], EPOLLIN, on_read_push, &r), 0);
+	CHECK_EQ(raise(SIGUSR1), 0);
+	CHECK_EQ(loop_run(&l), SIGUSR1);
+	CHECK_STR(r.order, "UU");
+	close(p[0]);
+	close(p[1]);
 	loop_free(&l);
 	sigemptyset(&none);
 	sigaddset(&none, SIGUSR1);
@@ -199,4 +263,5 @@ UNIT_TEST(test_submillisecond_timer)
 UNIT_MAIN(UNIT_CASE(test_timer_order),
 	  UNIT_CASE(test_timer_cancel_and_capacity),
 	  UNIT_CASE(test_timer_cancel_after_sift), UNIT_CASE(test_fd_ready),
+	  UNIT_CASE(test_fd_polled),
 	  UNIT_CASE(test_signal), UNIT_CASE(test_submillisecond_timer))
