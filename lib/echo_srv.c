@@ -21,6 +21,16 @@
 #define ECHO_SRV_ACCEPTS 64 /* accepts per wakeup, so UDP is not starved */
 #define ECHO_SRV_READS 16   /* reads per connection per wakeup */
 
+/* A connection is registered once, edge-triggered, for both directions,
+ * and never modified: a level-triggered fd goes back on epoll's ready list
+ * after every report and is polled again on the next wait (in vain, once
+ * it was drained), and switching EPOLLOUT on and off costs an epoll_ctl
+ * each time. With edges, a short read means drained (new bytes bring a new
+ * edge) - except for a FIN or error that came with the bytes: that edge is
+ * spent, so EPOLLRDHUP/HUP/ERR make us read on to the EOF. EPOLLOUT only
+ * reports once a full send buffer has room. */
+#define ECHO_CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+
 struct echo_conn {
 	struct echo_srv *srv;
 	int fd;
@@ -30,7 +40,8 @@ struct echo_conn {
 	size_t head, len; /* unsent bytes are buf[head .. head+len) */
 	int64_t last_ns;  /* when the sweep last saw bytes move */
 	bool moved;	  /* bytes moved since the last sweep */
-	uint32_t events;  /* what epoll watches now */
+	bool starved;	  /* stopped reading before the socket was drained */
+	bool peer_shut;	  /* FIN or error seen: read until EOF, not short */
 	bool peer_eof;
 	bool used;
 };
@@ -237,9 +248,11 @@ static bool echo_conn_flush(struct echo_conn *c)
 		ssize_t w = send(c->fd, c->buf + c->head, c->len,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
+		if (w < 0 && errno == EINTR)
+			continue;
+		/* EAGAIN: the EPOLLOUT edge tells when there is room. */
 		if (w < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ||
-			       errno == EINTR;
+			return errno == EAGAIN || errno == EWOULDBLOCK;
 		c->head += (size_t)w;
 		c->len -= (size_t)w;
 		c->srv->c.tcp_bytes_echoed += (uint64_t)w;
@@ -262,52 +275,38 @@ static size_t echo_conn_room(struct echo_conn *c)
 	return cap - c->head - c->len;
 }
 
-/* Watches for input only while there is room (backpressure: a peer that
- * does not read finds us not reading either) and for output only while
- * bytes wait. */
-static bool echo_conn_rearm(struct echo_conn *c)
-{
-	uint32_t ev = 0;
-
-	if (!c->peer_eof && echo_conn_room(c) > 0)
-		ev |= EPOLLIN;
-	if (c->len > 0)
-		ev |= EPOLLOUT;
-	if (ev == 0) /* peer done and everything sent */
-		return false;
-	if (ev != c->events) {
-		if (loop_mod_fd(c->srv->loop, c->fd, ev) < 0)
-			return false;
-		c->events = ev;
-	}
-	return true;
-}
-
+/* Reads and echoes until the socket is drained, the peer is done, or we
+ * stop early - the buffer is full (backpressure: a peer that does not read
+ * finds us not reading either) or this wakeup had its share of reads. An
+ * early stop leaves bytes that no new edge announces: starved says so. */
 static bool echo_conn_read(struct echo_conn *c)
 {
 	int i;
 
-	for (i = 0; i < ECHO_SRV_READS && !c->peer_eof; i++) {
+	c->starved = false;
+	for (i = 0; !c->peer_eof; i++) {
 		size_t room = echo_conn_room(c);
 		ssize_t r;
 
-		if (room == 0)
+		if (room == 0 || i == ECHO_SRV_READS) {
+			c->starved = true;
 			break;
+		}
 		r = recv(c->fd, c->buf + c->head + c->len, room, MSG_DONTWAIT);
 		if (r == 0) {
 			c->peer_eof = true;
 		} else if (r < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK ||
-			    errno == EINTR)
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			return false;
+			if (errno != EINTR)
+				return false;
 		} else {
 			c->len += (size_t)r;
 			c->moved = true;
 			if (!echo_conn_flush(c))
 				return false;
-			if ((size_t)r < room)
-				break; /* drained the socket */
+			if ((size_t)r < room && !c->peer_shut)
+				break; /* drained: the next bytes bring an edge */
 		}
 	}
 	return true;
@@ -318,17 +317,23 @@ static void echo_conn_event(struct loop *l, int fd, uint32_t events, void *arg)
 	struct echo_conn *c = arg;
 	bool ok = true;
 
-	(void)l;
 	(void)fd;
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		ok = echo_conn_read(c);
-	if (ok && (events & EPOLLOUT))
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->peer_shut = true;
+	/* Sending first frees room for what a starved read left behind. */
+	if (events & EPOLLOUT)
 		ok = echo_conn_flush(c);
-	if (ok && !echo_conn_rearm(c)) {
-		if (c->peer_eof && c->len == 0)
-			shutdown(c->fd, SHUT_WR);
+	if (ok && (c->starved || c->peer_shut || (events & EPOLLIN)))
+		ok = echo_conn_read(c);
+	if (ok && c->peer_eof && c->len == 0) {
+		shutdown(c->fd, SHUT_WR); /* everything echoed: done */
 		ok = false;
 	}
+	/* Stopped by the read share with room left: re-registering makes
+	 * epoll report the bytes still waiting. A full buffer needs nothing:
+	 * the EPOLLOUT edge of our pending send comes first. */
+	if (ok && c->starved && echo_conn_room(c) > 0)
+		ok = loop_mod_fd(l, c->fd, ECHO_CONN_EVENTS) == 0;
 	if (!ok)
 		echo_conn_close(c);
 }
@@ -398,7 +403,8 @@ static void echo_srv_accept_one(struct echo_srv *s, int fd,
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->buf = malloc(s->cfg.tcp_buffer);
 	if (!c->buf ||
-	    loop_add_fd(s->loop, fd, EPOLLIN, echo_conn_event, c) < 0) {
+	    loop_add_fd(s->loop, fd, ECHO_CONN_EVENTS, echo_conn_event, c) <
+		    0) {
 		free(c->buf);
 		c->buf = NULL;
 		s->c.tcp_refused_total++;
@@ -409,7 +415,6 @@ static void echo_srv_accept_one(struct echo_srv *s, int fd,
 	c->fd = fd;
 	c->key = k;
 	c->peer = *peer;
-	c->events = EPOLLIN;
 	c->last_ns = loop_now_ns();
 	c->used = true;
 	s->nconns++;
