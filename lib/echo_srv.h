@@ -85,7 +85,7 @@ struct echo_srv {
 	uint8_t *udp_buf;	 /* one batch of datagrams */
 	void *udp_batch;	 /* mmsghdr/iovec/address/cmsg arrays */
 	struct echo_lograte lograte;
-	uint64_t sweep_timer;
+	int sweep_fd; /* timerfd of the idle sweep, -1 before start */
 	struct echo_srv_counters c;
 };
 
@@ -97,7 +97,7 @@ int echo_srv_open(struct echo_srv *s, const struct echo_srv_cfg *cfg, char *err,
 		  size_t errlen);
 
 /* Allocates the fixed state and registers the sockets with l. The loop
- * needs max_conns + 2 * nlisten + a few fd slots and 2 timers. */
+ * needs max_conns + 2 * nlisten + a few fd slots (no loop timers). */
 int echo_srv_start(struct echo_srv *s, struct loop *l, char *err,
 		   size_t errlen);
 

@@ -233,9 +233,12 @@ bool loop_timer_cancel(struct loop *l, uint64_t id)
 
 static int loop_run_timers(struct loop *l)
 {
-	int64_t now = loop_now_ns();
+	int64_t now;
 	int ran = 0;
 
+	if (l->ntimers == 0)
+		return 0; /* no clock read per wakeup of a timerless loop */
+	now = loop_now_ns();
 	while (l->ntimers > 0 && l->timers[0].when_ns <= now && !l->stop) {
 		struct loop_timer t = l->timers[0];
 

@@ -109,6 +109,17 @@ stop_server() {
 	grep -q '^Intact: 2 of 2' <<<"$output"
 }
 
+@test "1 MiB payloads through a 4 KiB server buffer come back intact" {
+	# The server reads at most 16 buffers per wakeup and then has to ask
+	# epoll to report the rest (no new edge comes for bytes already
+	# there), and stops reading whenever its buffer is full: both stalls
+	# would show as a timed-out payload.
+	start_server --tcp-buffer 4096
+	run timeout 30 "$ECHOLOT" echo -q -P "$PORT" -c 3 -i 0.01 -s 1048576 127.0.0.1
+	[ "$status" -eq 0 ]
+	grep -q '^Intact: 3 of 3' <<<"$output"
+}
+
 @test "--json: one object with the figures and the verdict" {
 	start_server
 	run "$ECHOLOT" echo --json -P "$PORT" -c 2 -i 0.01 127.0.0.1
