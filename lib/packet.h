@@ -398,4 +398,64 @@ int pkt_icmp_ping_format(const struct pkt_icmp *icmp, char *buf, size_t cap);
 int pkt_build_icmp_ext(const struct pkt_icmp_ext *ext, uint8_t *buf,
 		       size_t cap, size_t *needed);
 
+/* ------------------------------------------------------------ IPv4 options */
+
+/* Record route (RFC 791 type 7) and timestamp (type 68) options, as ping
+ * -R and -T send them and print them from replies. */
+#define PKT_IPOPT_MAX 40      /* the most option bytes an IPv4 header holds */
+#define PKT_IPOPT_RR_SLOTS 9  /* addresses a 40-byte header has room for */
+#define PKT_IPOPT_TS_SLOTS 9  /* timestamps (tsonly); pairs: at most 4 */
+
+/* The timestamp option's flag (low nibble of its 4th byte). */
+enum pkt_ts_kind {
+	PKT_TS_ONLY = 0,    /* timestamps only */
+	PKT_TS_ADDR = 1,    /* each hop writes its address and a timestamp */
+	PKT_TS_PRESPEC = 3  /* only the hops named in the option write */
+};
+
+struct pkt_ipopt_rr {
+	bool present;
+	size_t n;                                /* addresses recorded */
+	struct pkt_addr addr[PKT_IPOPT_RR_SLOTS];
+};
+
+struct pkt_ipopt_ts_entry {
+	struct pkt_addr addr; /* family 0 for PKT_TS_ONLY */
+	uint32_t ms;          /* ms since midnight UT; bit 31: non-standard */
+};
+
+struct pkt_ipopt_ts {
+	bool present;
+	uint8_t kind;     /* the flag nibble (enum pkt_ts_kind, or other) */
+	uint8_t overflow; /* hops that found no room (high nibble) */
+	size_t n;         /* entries recorded */
+	struct pkt_ipopt_ts_entry e[PKT_IPOPT_TS_SLOTS];
+};
+
+struct pkt_ipopts {
+	struct pkt_ipopt_rr rr;
+	struct pkt_ipopt_ts ts;
+};
+
+/*
+ * Finds the record route and timestamp options in IPv4 options (the bytes
+ * after the 20-byte header, or what IP_RECVOPTS hands over). Entries count
+ * as recorded up to the option's pointer, never beyond its length. Returns
+ * 0, or PKT_ERR_OPTIONS when an option's length runs past len (or an RR/TS
+ * option is shorter than its fixed part); what was found before stays set.
+ */
+int pkt_ipopts_parse(const uint8_t *buf, size_t len, struct pkt_ipopts *out);
+
+/* A NOP and an empty record route option with 9 slots: 40 bytes for
+ * setsockopt(IP_OPTIONS). Returns the length or PKT_ERR_SPACE. */
+int pkt_ipopt_build_rr(uint8_t *buf, size_t cap, size_t *needed);
+
+/*
+ * An empty timestamp option: PKT_TS_ONLY 40 bytes (9 slots), PKT_TS_ADDR
+ * 36 (4 pairs), PKT_TS_PRESPEC 4 + 8 per hop (hops: 1 to 4 IPv4
+ * addresses). Returns the length or PKT_ERR_SPACE/PKT_ERR_INVAL.
+ */
+int pkt_ipopt_build_ts(enum pkt_ts_kind kind, const struct pkt_addr *hops,
+		       size_t nhops, uint8_t *buf, size_t cap, size_t *needed);
+
 #endif

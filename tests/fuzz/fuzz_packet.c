@@ -3,7 +3,7 @@
  * (IP packet, ICMP or TCP/UDP without IP header, pcap link layers), every layer
  * (ICMP quotations and RFC 4884 extensions included), the summaries at
  * every detail, and one property: a parsed packet rebuilt by pkt_build
- * parses again to the same fields.
+ * parses again to the same fields. Also the IPv4 RR/TS option parser.
  */
 #include "packet.h"
 
@@ -64,6 +64,20 @@ static void rebuild(const struct pkt_parsed *p)
 		abort();
 }
 
+/* ping -R/-T: the RR and TS options, alone (IP_RECVOPTS hands them
+ * over without header) and as a parsed header holds them. */
+static void ipopts(const uint8_t *data, size_t size)
+{
+	struct pkt_ipopts o;
+	struct pkt_parsed p;
+
+	if (pkt_ipopts_parse(data, size, &o) == 0 &&
+	    (o.rr.n > PKT_IPOPT_RR_SLOTS || o.ts.n > PKT_IPOPT_TS_SLOTS))
+		abort();
+	if (pkt_parse(data, size, &p) == 0 && p.outer.ip.version == 4)
+		pkt_ipopts_parse(p.outer.ip.opts, p.outer.ip.opt_len, &o);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const int dlts[] = {0, 1, 12, 101, 113, 228, 229, 276};
@@ -89,5 +103,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	texts(&p);
 	for (i = 0; i < sizeof(dlts) / sizeof(dlts[0]); i++)
 		pkt_parse_link(data, size, dlts[i], &p);
+	ipopts(data, size);
 	return 0;
 }

@@ -1253,6 +1253,180 @@ UNIT_TEST(test_addr_helpers)
 	CHECK_STR(pkt_addr_ntop(&a, t, sizeof(t)), "?");
 }
 
+/* ------------------------------------------------------------ IPv4 options */
+
+/* Options of replies iputils' ping -R / -T got across one router
+ * (198.18.0.1 - r1 - 198.18.1.2), as tcpdump showed them on the wire. */
+static const uint8_t rr_reply[40] = {
+	0x07, 0x27, 0x18, 198, 18, 0, 1, 198, 18, 1, 1, 198, 18, 1, 2,
+	198,  18,   1,    2,   198, 18, 0, 2,
+};
+static const uint8_t ts_addr_reply[36] = {
+	0x44, 0x24, 0x25, 0x11, 198, 18, 0, 1, 0x02, 0xae, 0x0d, 0xf3,
+	198,  18,   0,    2,    0x02, 0xae, 0x0d, 0xf3, 198, 18, 1, 2,
+	0x02, 0xae, 0x0e, 0x11, 198, 18, 1, 2, 0x02, 0xae, 0x0e, 0x11,
+};
+static const uint8_t ts_prespec_reply[20] = {
+	0x44, 0x14, 0x15, 0x03, 198, 18, 0, 2, 0x02, 0xae, 0x0e, 0x35,
+	198,  18,   1,    1,    0x02, 0xae, 0x0e, 0x53,
+};
+
+static const char *ipv4_txt(const struct pkt_addr *a, char *buf, size_t len)
+{
+	return pkt_addr_ntop(a, buf, len);
+}
+
+UNIT_TEST(test_ipopt_build)
+{
+	uint8_t b[64], want[40];
+	struct pkt_addr hops[5];
+	size_t need = 0, i;
+
+	memset(want, 0, sizeof(want));
+	want[0] = 1, want[1] = 7, want[2] = 39, want[3] = 4;
+	CHECK_EQ(pkt_ipopt_build_rr(b, sizeof(b), &need), 40);
+	CHECK_EQ(need, 40);
+	CHECK_MEM(b, want, 40);
+	CHECK_EQ(pkt_ipopt_build_rr(b, 39, &need), PKT_ERR_SPACE);
+	CHECK_EQ(need, 40);
+
+	memset(want, 0, sizeof(want));
+	want[0] = 68, want[1] = 40, want[2] = 5, want[3] = 0;
+	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_ONLY, NULL, 0, b, sizeof(b), &need),
+		 40);
+	CHECK_MEM(b, want, 40);
+	want[1] = 36, want[3] = 1;
+	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_ADDR, NULL, 0, b, sizeof(b), &need),
+		 36);
+	CHECK_MEM(b, want, 36);
+
+	for (i = 0; i < 5; i++)
+		CHECK_EQ(pkt_addr_pton(i ? "198.18.1.1" : "198.18.0.2", &hops[i]),
+			 0);
+	memset(want, 0, sizeof(want));
+	memcpy(want, "\x44\x14\x05\x03\xc6\x12\x00\x02\0\0\0\0"
+		     "\xc6\x12\x01\x01\0\0\0\0", 20);
+	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 2, b, sizeof(b),
+				    &need), 20);
+	CHECK_MEM(b, want, 20);
+	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 2, b, 19, &need),
+		 PKT_ERR_SPACE);
+	CHECK_EQ(need, 20);
+	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 0, b, sizeof(b),
+				    NULL), PKT_ERR_INVAL);
+	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 5, b, sizeof(b),
+				    NULL), PKT_ERR_INVAL);
+	CHECK_EQ(pkt_addr_pton("2001:2::1", &hops[1]), 0);
+	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 2, b, sizeof(b),
+				    NULL), PKT_ERR_INVAL);
+	CHECK_EQ(pkt_ipopt_build_ts((enum pkt_ts_kind)2, NULL, 0, b,
+				    sizeof(b), NULL), PKT_ERR_INVAL);
+}
+
+UNIT_TEST(test_ipopt_parse_wire)
+{
+	struct pkt_ipopts o;
+	char t[64];
+
+	CHECK_EQ(pkt_ipopts_parse(rr_reply, sizeof(rr_reply), &o), 0);
+	CHECK(o.rr.present);
+	CHECK(!o.ts.present);
+	CHECK_EQ(o.rr.n, 5);
+	CHECK_STR(ipv4_txt(&o.rr.addr[0], t, sizeof(t)), "198.18.0.1");
+	CHECK_STR(ipv4_txt(&o.rr.addr[1], t, sizeof(t)), "198.18.1.1");
+	CHECK_STR(ipv4_txt(&o.rr.addr[3], t, sizeof(t)), "198.18.1.2");
+	CHECK_STR(ipv4_txt(&o.rr.addr[4], t, sizeof(t)), "198.18.0.2");
+
+	CHECK_EQ(pkt_ipopts_parse(ts_addr_reply, sizeof(ts_addr_reply), &o),
+		 0);
+	CHECK(o.ts.present);
+	CHECK(!o.rr.present);
+	CHECK_EQ(o.ts.kind, PKT_TS_ADDR);
+	CHECK_EQ(o.ts.overflow, 1);
+	CHECK_EQ(o.ts.n, 4);
+	CHECK_STR(ipv4_txt(&o.ts.e[1].addr, t, sizeof(t)), "198.18.0.2");
+	CHECK_EQ(o.ts.e[0].ms, 0x02ae0df3);
+	CHECK_EQ(o.ts.e[3].ms, 0x02ae0e11);
+
+	CHECK_EQ(pkt_ipopts_parse(ts_prespec_reply, sizeof(ts_prespec_reply),
+				  &o), 0);
+	CHECK_EQ(o.ts.kind, PKT_TS_PRESPEC);
+	CHECK_EQ(o.ts.overflow, 0);
+	CHECK_EQ(o.ts.n, 2);
+	CHECK_STR(ipv4_txt(&o.ts.e[1].addr, t, sizeof(t)), "198.18.1.1");
+	CHECK_EQ(o.ts.e[1].ms, 0x02ae0e53);
+}
+
+/* Every prefix of a real option, in an exact-size heap copy: cut inside
+ * the option it is an error, never a read past the end. */
+UNIT_TEST(test_ipopt_truncated)
+{
+	const uint8_t *src[3] = { rr_reply, ts_addr_reply, ts_prespec_reply };
+	size_t k, n;
+
+	for (k = 0; k < 3; k++) {
+		/* up to the option's own length (the RR one has a pad) */
+		for (n = 0; n < src[k][1]; n++) {
+			uint8_t *b = malloc(n ? n : 1);
+			struct pkt_ipopts o;
+			int rc;
+
+			memcpy(b, src[k], n);
+			rc = pkt_ipopts_parse(b, n, &o);
+			CHECK_EQ(rc, n == 0 ? 0 : PKT_ERR_OPTIONS);
+			CHECK(!o.rr.present && !o.ts.present);
+			free(b);
+		}
+	}
+}
+
+UNIT_TEST(test_ipopt_malformed)
+{
+	struct pkt_ipopts o;
+	/* the pointer past the length: at most what the length holds */
+	uint8_t rr_full[40] = { 1, 7, 39, 255 };
+	uint8_t rr_lowptr[7] = { 7, 7, 2, 1, 2, 3, 4 };
+	uint8_t ts_odd[12] = { 68, 12, 11, 0x30, 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint8_t nop_eol[6] = { 1, 1, 0, 7, 0, 0 }; /* after EOL: ignored */
+	uint8_t zero_len[4] = { 1, 7, 0, 4 };
+	uint8_t one_len[3] = { 68, 1, 5 };
+	uint8_t rr_short[2] = { 7, 2 };
+	uint8_t ts_short[3] = { 68, 3, 5 };
+	uint8_t other_first[12] = { 0x83, 3, 4, 68, 8, 9, 0x01, 0, 0, 0, 0, 0 };
+	uint8_t two_rr[14] = { 7, 7, 8, 10, 0, 0, 1, 7, 7, 8, 10, 0, 0, 2 };
+
+	CHECK_EQ(pkt_ipopts_parse(rr_full, sizeof(rr_full), &o), 0);
+	CHECK_EQ(o.rr.n, 9);
+	CHECK_EQ(pkt_ipopts_parse(rr_lowptr, sizeof(rr_lowptr), &o), 0);
+	CHECK(o.rr.present);
+	CHECK_EQ(o.rr.n, 0);
+	/* a pointer inside the second entry: the first one only */
+	CHECK_EQ(pkt_ipopts_parse(ts_odd, sizeof(ts_odd), &o), 0);
+	CHECK_EQ(o.ts.kind, PKT_TS_ONLY);
+	CHECK_EQ(o.ts.overflow, 3);
+	CHECK_EQ(o.ts.n, 1);
+	CHECK_EQ(o.ts.e[0].ms, 0x01020304);
+	CHECK_EQ(o.ts.e[0].addr.family, 0);
+	CHECK_EQ(pkt_ipopts_parse(nop_eol, sizeof(nop_eol), &o), 0);
+	CHECK(!o.rr.present);
+	CHECK_EQ(pkt_ipopts_parse(zero_len, sizeof(zero_len), &o),
+		 PKT_ERR_OPTIONS);
+	CHECK_EQ(pkt_ipopts_parse(one_len, sizeof(one_len), &o),
+		 PKT_ERR_OPTIONS);
+	CHECK_EQ(pkt_ipopts_parse(rr_short, sizeof(rr_short), &o),
+		 PKT_ERR_OPTIONS);
+	CHECK_EQ(pkt_ipopts_parse(ts_short, sizeof(ts_short), &o),
+		 PKT_ERR_OPTIONS);
+	/* an unknown option is skipped by its length */
+	CHECK_EQ(pkt_ipopts_parse(other_first, sizeof(other_first), &o), 0);
+	CHECK(o.ts.present);
+	CHECK_EQ(o.ts.n, 0);
+	CHECK_EQ(pkt_ipopts_parse(two_rr, sizeof(two_rr), &o), 0);
+	CHECK_EQ(o.rr.n, 1);
+	CHECK_EQ(o.rr.addr[0].a[3], 1);
+	CHECK_EQ(pkt_ipopts_parse(NULL, 0, &o), 0);
+}
+
 UNIT_MAIN(UNIT_CASE(test_checksum_rfc1071), UNIT_CASE(test_checksum_captured),
 	  UNIT_CASE(test_rebuild_captured), UNIT_CASE(test_summary_nping_tcp),
 	  UNIT_CASE(test_summary_nping_udp), UNIT_CASE(test_summary_nping_icmp),
@@ -1266,4 +1440,6 @@ UNIT_MAIN(UNIT_CASE(test_checksum_rfc1071), UNIT_CASE(test_checksum_captured),
 	  UNIT_CASE(test_corrupted_fields), UNIT_CASE(test_strerror),
 	  UNIT_CASE(test_builder_space), UNIT_CASE(test_link_layers),
 	  UNIT_CASE(test_ping_texts), UNIT_CASE(test_ping_texts_captured),
-	  UNIT_CASE(test_addr_helpers))
+	  UNIT_CASE(test_addr_helpers), UNIT_CASE(test_ipopt_build),
+	  UNIT_CASE(test_ipopt_parse_wire), UNIT_CASE(test_ipopt_truncated),
+	  UNIT_CASE(test_ipopt_malformed))
