@@ -55,10 +55,17 @@ enum ping_opt {
 	PO_PATTERN, PO_QUIET, PO_TOS, PO_DONTROUTE, PO_SIZE, PO_SNDBUF,
 	PO_TTL, PO_USERLAT, PO_VERBOSE, PO_VERSION, PO_DEADLINE, PO_TIMEOUT,
 	PO_PRECISE, PO_JSON, PO_CHECK, PO_OPENMETRICS, PO_TCP,
-	PO_TCP_CONNECT, PO_UDP, PO_PORT, PO_RTTLIST,
+	PO_TCP_CONNECT, PO_UDP, PO_PORT, PO_RTTLIST, PO_RROUTE, PO_IPTS,
 };
 
 static const char *const ping_tsfmt_names[] = { "epoch", "iso", "rel", NULL };
+/* -T, in the order of ping_ts_kinds */
+static const char *const ping_ts_names[] = { "tsonly", "tsandaddr",
+					     "tsprespec", NULL };
+static const enum pkt_ts_kind ping_ts_kinds[] = { PKT_TS_ONLY, PKT_TS_ADDR,
+						  PKT_TS_PRESPEC };
+#define PING_TS_PRESPEC 2 /* index of tsprespec */
+#define PING_TS_HOPS 4    /* prespecified hops the option has room for */
 static const char *const ping_pmtu_names[] = { "do", "dont", "want", "probe",
 					       NULL };
 
@@ -120,12 +127,17 @@ static const struct opts_def ping_defs[] = {
 	  "IPv4 TOS / IPv6 traffic class (decimal or 0x..)", 0 },
 	{ PO_DONTROUTE, 'r', "dontroute", OPTS_FLAG, NULL, 0, 0, NULL,
 	  "bypass routing: directly attached targets only", 0 },
+	{ PO_RROUTE, 'R', "record-route", OPTS_FLAG, NULL, 0, 0, NULL,
+	  "record route: print the addresses the probes passed (IPv4)", 0 },
 	{ PO_SIZE, 's', "size", OPTS_INT, "BYTES", 0, 65507, NULL,
 	  "payload bytes per probe (default 56)", 0 },
 	{ PO_SNDBUF, 'S', "sndbuf", OPTS_INT, "BYTES", 1, 1 << 30, NULL,
 	  "socket send buffer size", 0 },
 	{ PO_TTL, 't', "ttl", OPTS_INT, "TTL", 1, 255, NULL,
 	  "IPv4 TTL / IPv6 hop limit of the probes", 0 },
+	{ PO_IPTS, 'T', "ip-timestamp", OPTS_ENUM, "KIND", 0, 0, ping_ts_names,
+	  "IP timestamps; tsprespec takes HOP... before the target (IPv4)",
+	  0 },
 	{ PO_USERLAT, 'U', "user-latency", OPTS_FLAG, NULL, 0, 0, NULL,
 	  "rtt in user space, not from kernel timestamps", 0 },
 	{ PO_VERBOSE, 'v', "verbose", OPTS_FLAG, NULL, 0, 0, NULL,
@@ -193,7 +205,10 @@ struct ping_conf {
 	bool quiet, numeric, timestamps, outstanding, flood, broadcast;
 	bool audible, adaptive, sticky, so_debug, rdns, noloop, dontroute;
 	bool userlat, precise, verbose, json, connect, rttlist, version;
-	bool check_given;
+	bool check_given, rroute;
+	int ipts;             /* -T: index into ping_ts_names, -1 = none */
+	struct pkt_addr ts_hops[PING_TS_HOPS]; /* -T tsprespec */
+	size_t nts_hops;
 	struct out_check check;
 	const char *openmetrics;
 	const char **targets;
@@ -305,6 +320,7 @@ static int ping_opt_flag(struct ping_conf *c, int id)
 	case PO_VERSION: c->version = true; break;
 	case PO_PRECISE: c->precise = true; break;
 	case PO_JSON: c->json = true; break;
+	case PO_RROUTE: c->rroute = true; break;
 	case PO_TCP: return ping_set_mode(c, PING_TCP);
 	case PO_TCP_CONNECT: return ping_set_mode(c, PING_TCP_CONNECT);
 	case PO_UDP: return ping_set_mode(c, PING_UDP);
@@ -329,6 +345,7 @@ static int ping_opt_value(struct ping_conf *c, int id,
 	case PO_PRELOAD: c->preload = v->i; break;
 	case PO_MARK: c->mark = v->i; break;
 	case PO_PMTU: c->pmtu = (int)v->i; break;
+	case PO_IPTS: c->ipts = (int)v->i; break;
 	case PO_PATTERN: return ping_parse_pattern(c, v->str, err, errlen);
 	case PO_TOS: c->tos = (int)v->i; break;
 	case PO_SIZE: c->size = v->i; break;
@@ -366,9 +383,67 @@ static void ping_conf_init(struct ping_conf *c, const char **targets)
 	c->interval = 1.0;
 	c->timeout = 10.0;
 	c->size = 56;
-	c->ttl = c->tos = c->pmtu = -1;
+	c->ttl = c->tos = c->pmtu = c->ipts = -1;
 	c->ident = c->flowlabel = c->mark = -1;
 	c->targets = targets;
+}
+
+/* -T tsprespec HOP... TARGET: the arguments before the last one are the
+ * hops that are to write their timestamps (iputils takes them so). */
+static int ping_ts_hops(struct ping_conf *c, char *err, size_t errlen)
+{
+	size_t i, n = c->ntargets - 1;
+
+	if (n < 1 || n > PING_TS_HOPS)
+		return ping_errf(err, errlen,
+				 "-T tsprespec: give 1 to %d hop addresses "
+				 "before the target (got %zu)",
+				 PING_TS_HOPS, n);
+	for (i = 0; i < n; i++) {
+		struct sock_addr sa;
+		char msg[256];
+
+		if (sock_resolve(c->targets[i], AF_INET, false, &sa, msg,
+				 sizeof(msg)) < 0)
+			return ping_errf(err, errlen, "-T tsprespec: %s", msg);
+		pkt_addr_from_sockaddr((struct sockaddr *)&sa.ss,
+				       &c->ts_hops[i]);
+	}
+	c->nts_hops = n;
+	c->targets += n;
+	c->ntargets = 1;
+	return 0;
+}
+
+/* -R and -T: IPv4 options of ICMP echo requests, one kind at a time. */
+static int ping_ipopt_check(struct ping_conf *c, char *err, size_t errlen)
+{
+	const char *o = c->rroute ? "-R" : "-T";
+	struct pkt_addr a;
+	size_t i;
+
+	if (!c->rroute && c->ipts < 0)
+		return 0;
+	if (c->rroute && c->ipts >= 0)
+		return ping_errf(err, errlen, "-R and -T exclude each other "
+					      "(one IP option at a time)");
+	if (c->family == AF_INET6)
+		return ping_errf(err, errlen, "%s: IP options are IPv4 only, "
+					      "not for -6", o);
+	if (c->mode != PING_ICMP)
+		return ping_errf(err, errlen, "%s: ICMP echo only", o);
+	for (i = 0; i < c->ntargets; i++)
+		if (pkt_addr_pton(c->targets[i], &a) == 0 &&
+		    a.family == AF_INET6)
+			return ping_errf(err, errlen,
+					 "%s: %s is an IPv6 address; IP "
+					 "options are IPv4 only",
+					 o, c->targets[i]);
+	/* names resolve to their IPv4 address, as with -4 */
+	c->family = AF_INET;
+	if (c->ipts == PING_TS_PRESPEC)
+		return ping_ts_hops(c, err, errlen);
+	return 0;
 }
 
 /* Checks that involve more than one option, after the whole line. */
@@ -405,7 +480,7 @@ static int ping_conf_check(struct ping_conf *c, bool privileged, char *err,
 		return ping_errf(err, errlen, "-F: flow labels are IPv6 only");
 	if (c->ident >= 0 && c->mode != PING_ICMP)
 		return ping_errf(err, errlen, "-e: ICMP echo only");
-	return 0;
+	return ping_ipopt_check(c, err, errlen);
 }
 
 /* ------------------------------------------------------------ run state */
@@ -438,6 +513,9 @@ struct ping_target {
 	uint16_t ident;            /* echo id; dgram sockets: kernel's */
 	uint16_t sport;            /* --tcp source port */
 	uint32_t ntx;              /* probes sent; the last one's number */
+	/* -R: the route printed last, for iputils' "(same route)" */
+	size_t rr_n;
+	struct pkt_addr rr[PKT_IPOPT_RR_SLOTS];
 	uint32_t pending;          /* in the probe table, unanswered */
 	uint32_t max_pending;      /* iputils' "pipe" */
 	bool done;                 /* sent all it will send */
@@ -852,6 +930,49 @@ static int ping_bind_local(struct ping_run *r, struct ping_sock *s,
 	return 0;
 }
 
+/* The IPv4 option -R or -T puts into every echo request; 0 bytes when
+ * neither was given. */
+static int ping_ipopt_build(const struct ping_conf *c, uint8_t *buf,
+			    size_t cap)
+{
+	if (c->rroute)
+		return pkt_ipopt_build_rr(buf, cap, NULL);
+	if (c->ipts >= 0)
+		return pkt_ipopt_build_ts(ping_ts_kinds[c->ipts], c->ts_hops,
+					  c->nts_hops, buf, cap, NULL);
+	return 0;
+}
+
+static size_t ping_ipopt_len(const struct ping_conf *c)
+{
+	uint8_t b[PKT_IPOPT_MAX];
+	int n = ping_ipopt_build(c, b, sizeof(b));
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* -R/-T: the kernel adds the option to the header it builds (raw ICMP
+ * sockets here are not IP_HDRINCL, datagram ones never are). Raw reads
+ * carry the reply's header with its options; datagram reads start at
+ * the ICMP header, so the options come as an IP_RECVOPTS cmsg. */
+static int ping_set_ipopt(const struct ping_conf *c, const struct ping_sock *s,
+			  char *err, size_t errlen)
+{
+	uint8_t b[PKT_IPOPT_MAX];
+	int n = ping_ipopt_build(c, b, sizeof(b));
+	const char *o = c->rroute ? "-R" : "-T";
+
+	if (n <= 0 || s->family != AF_INET)
+		return 0;
+	if (setsockopt(s->fd, IPPROTO_IP, IP_OPTIONS, b, (socklen_t)n) < 0)
+		return ping_errf(err, errlen, "%s: IP_OPTIONS: %s", o,
+				 strerror(errno));
+	if (s->kind == SOCK_ICMP_DGRAM && sock_enable_rx_opts(s->fd) < 0)
+		return ping_errf(err, errlen, "%s: IP_RECVOPTS: %s", o,
+				 strerror(errno));
+	return 0;
+}
+
 /* Opens the shared socket of a family, with every option set. */
 static int ping_open_family(struct ping_run *r, int family,
 			    const struct ping_target *first, char *err,
@@ -871,6 +992,7 @@ static int ping_open_family(struct ping_run *r, int family,
 				 strerror(errno));
 	if (ping_set_sock_opts(c, s->fd, err, errlen) < 0 ||
 	    ping_set_ip_opts(c, s->fd, family, err, errlen) < 0 ||
+	    ping_set_ipopt(c, s, err, errlen) < 0 ||
 	    ping_bind_local(r, s, first, err, errlen) < 0)
 		return -1;
 	if (c->connect && r->nt == 1 &&
@@ -1038,7 +1160,9 @@ static void ping_json_head(struct ping_run *r, const char *type,
 
 static uint64_t ping_wire_bytes(const struct ping_target *t, size_t l4len)
 {
-	return (t->family == AF_INET6 ? 40 : 20) + l4len;
+	if (t->family == AF_INET6)
+		return 40 + l4len;
+	return 20 + ping_ipopt_len(t->run->c) + l4len;
 }
 
 static void ping_check_finish(struct ping_run *r);
@@ -1173,7 +1297,89 @@ struct ping_event {
 	uint8_t icmp_type, icmp_code;
 	const char *what;    /* TCP/UDP modes: "SYN-ACK", "RST", ... */
 	const char *state;   /* TCP/UDP modes: "open", "closed" */
+	const uint8_t *ipopts; /* IPv4 options of the reply (-R, -T) */
+	size_t ipopt_len;
 };
+
+/* -R, as iputils prints it: "\nRR: \tA\n\tB\n" after the reply line,
+ * or "\t(same route)" on it when nothing changed since the last one. */
+static void ping_print_rr(struct ping_target *t, const struct pkt_ipopt_rr *rr)
+{
+	char who[NI_MAXHOST + 64];
+	size_t i;
+
+	if (rr->n == 0)
+		return;
+	if (rr->n == t->rr_n &&
+	    memcmp(rr->addr, t->rr, rr->n * sizeof(rr->addr[0])) == 0) {
+		fputs("\t(same route)", stdout);
+		return;
+	}
+	t->rr_n = rr->n;
+	memcpy(t->rr, rr->addr, rr->n * sizeof(rr->addr[0]));
+	fputs("\nRR: ", stdout);
+	for (i = 0; i < rr->n; i++)
+		printf("\t%s\n", ping_who(t, &rr->addr[i], who, sizeof(who)));
+}
+
+/* One timestamp: the first as it is ("absolute"), the others as the
+ * difference to the one before, as iputils does. A set high bit means a
+ * hop's own clock, not ms since midnight UT ("not-standard"). */
+static void ping_print_ts_ms(uint32_t ms, uint32_t *std, uint32_t *nonstd)
+{
+	if (ms & 0x80000000u) {
+		ms &= 0x7fffffffu;
+		if (*nonstd == 0)
+			printf("\t%lu absolute not-standard", (unsigned long)ms);
+		else
+			printf("\t%ld not-standard", (long)ms - (long)*nonstd);
+		*nonstd = ms;
+	} else {
+		/* (iputils takes a value of 0 as "none before" too) */
+		if (*std == 0)
+			printf("\t%lu absolute", (unsigned long)ms);
+		else
+			printf("\t%ld", (long)ms - (long)*std);
+		*std = ms;
+	}
+}
+
+/* -T: "\nTS: " and a line per hop, then the hops that found no room. */
+static void ping_print_ts(const struct ping_target *t,
+			  const struct pkt_ipopt_ts *ts)
+{
+	char who[NI_MAXHOST + 64];
+	uint32_t std = 0, nonstd = 0;
+	size_t i;
+
+	if (ts->n == 0)
+		return;
+	fputs("\nTS: ", stdout);
+	for (i = 0; i < ts->n; i++) {
+		const struct pkt_ipopt_ts_entry *x = &ts->e[i];
+
+		if (x->addr.family)
+			printf("\t%s", ping_who(t, &x->addr, who, sizeof(who)));
+		ping_print_ts_ms(x->ms, &std, &nonstd);
+		putchar('\n');
+	}
+	if (ts->overflow)
+		printf("Unrecorded hops: %u\n", (unsigned)ts->overflow);
+}
+
+static void ping_print_ipopts(struct ping_run *r, const struct ping_event *e)
+{
+	struct pkt_ipopts o;
+
+	if ((!r->c->rroute && r->c->ipts < 0) || !e->ipopt_len)
+		return;
+	/* what a malformed option left parsed is still printed */
+	pkt_ipopts_parse(e->ipopts, e->ipopt_len, &o);
+	if (r->c->rroute && o.rr.present)
+		ping_print_rr(e->t, &o.rr);
+	if (r->c->ipts >= 0 && o.ts.present)
+		ping_print_ts(e->t, &o.ts);
+}
 
 static void ping_print_reply(struct ping_run *r, const struct ping_event *e)
 {
@@ -1209,6 +1415,7 @@ static void ping_print_reply(struct ping_run *r, const struct ping_event *e)
 		printf(" (%s)", e->problem);
 	if (e->state)
 		printf(" (%s)", e->state);
+	ping_print_ipopts(r, e);
 	if (r->c->audible)
 		putchar('\a');
 	putchar('\n');
@@ -1440,6 +1647,13 @@ static void ping_handle_packet(struct ping_run *r, const struct ping_sock *s,
 	pkt_addr_from_sockaddr((const struct sockaddr *)&rx->from.ss, &e.from);
 	e.ttl = pp.outer.ip.version ? pp.outer.ip.ttl : rx->ttl;
 	e.bytes = pp.outer.l4_len;
+	if (pp.outer.ip.version == 4) {
+		e.ipopts = pp.outer.ip.opts;
+		e.ipopt_len = pp.outer.ip.opt_len;
+	} else {
+		e.ipopts = rx->ip_opts;
+		e.ipopt_len = rx->ip_opt_len;
+	}
 	if (probe_match(&r->probes, &pp, &e.from, &m)) {
 		ping_verbose(r, "RCVD", &pp);
 		ping_on_answer(r, &m, &pp, rx, &e);
@@ -1987,7 +2201,9 @@ static void ping_header(const struct ping_run *r, const struct ping_target *t)
 					     : "connect() probes");
 	else if (t->family == AF_INET)
 		printf("PING %s (%s)%s %lld(%lld) bytes of data.\n", t->name,
-		       t->addr_txt, from, c->size, c->size + 28);
+		       t->addr_txt, from, c->size,
+		       c->size + 28 +
+			       (c->rroute || c->ipts >= 0 ? PKT_IPOPT_MAX : 0));
 	else if (t->numeric || c->numeric)
 		printf("PING %s(%s)%s %lld data bytes\n", t->name, t->addr_txt,
 		       from, c->size);
