@@ -1440,6 +1440,42 @@ static void ping_print_error(struct ping_run *r, const struct ping_event *e)
 	fflush(stdout);
 }
 
+/* -R/-T in JSON: "route" lists every recorded address (no "same route"
+ * shorthand: each object stands alone), "timestamps" the raw values. */
+static void ping_json_ipopts(struct ping_run *r, const struct ping_event *e)
+{
+	struct json_writer *w = &r->json;
+	struct pkt_ipopts o;
+	char a[INET6_ADDRSTRLEN];
+	size_t i;
+
+	if ((!r->c->rroute && r->c->ipts < 0) || !e->ipopt_len)
+		return;
+	pkt_ipopts_parse(e->ipopts, e->ipopt_len, &o);
+	if (r->c->rroute && o.rr.present) {
+		json_key(w, "route");
+		json_begin_array(w);
+		for (i = 0; i < o.rr.n; i++)
+			json_string(w, pkt_addr_ntop(&o.rr.addr[i], a, sizeof(a)));
+		json_end_array(w);
+	}
+	if (r->c->ipts < 0 || !o.ts.present)
+		return;
+	json_key(w, "timestamps");
+	json_begin_array(w);
+	for (i = 0; i < o.ts.n; i++) {
+		json_begin_object(w);
+		if (o.ts.e[i].addr.family)
+			json_kv_string(w, "addr", pkt_addr_ntop(&o.ts.e[i].addr,
+							       a, sizeof(a)));
+		json_kv_uint(w, "ms", o.ts.e[i].ms & 0x7fffffffu);
+		json_kv_bool(w, "standard", !(o.ts.e[i].ms & 0x80000000u));
+		json_end_object(w);
+	}
+	json_end_array(w);
+	json_kv_uint(w, "unrecorded_hops", o.ts.overflow);
+}
+
 static void ping_json_event(struct ping_run *r, const struct ping_event *e)
 {
 	struct json_writer *w = &r->json;
@@ -1471,6 +1507,7 @@ static void ping_json_event(struct ping_run *r, const struct ping_event *e)
 		json_kv_bool(w, "corrupted", e->problem != NULL);
 		if (e->problem)
 			json_kv_string(w, "problem", e->problem);
+		ping_json_ipopts(r, e);
 	}
 	json_end_object(w);
 }
