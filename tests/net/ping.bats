@@ -241,3 +241,94 @@ EOF2
 	grep -Eq "^[0-9]+ packets transmitted, [0-9]+ received" "$BATS_TEST_TMPDIR/out"
 	grep -q "^Raw packets sent: " "$BATS_TEST_TMPDIR/out"
 }
+
+# The lines of a -R/-T reply block: from the first RR:/TS: line to the
+# blank line after it (bats' $lines drops blank lines, so use the text).
+ipopt_block() {
+	sed -n '/^\(RR\|TS\): /,/^$/p' | sed '/^$/q'
+}
+
+@test "-R through two routers: the routers' and the server's addresses, as iputils; then (same route)" {
+	topo_up 2
+	run ping_c -n -R -c 2 -i 0.2 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	echo "$output"
+	[ "${lines[0]}" = "PING $TOPO_SERVER4 ($TOPO_SERVER4) 56(124) bytes of data." ]
+	# every host adds the address it sends from, the server the one it
+	# received on, and the client its own on the way in
+	want=$(printf 'RR: \t%s\n' 198.18.0.1
+		printf '\t%s\n' 198.18.1.1 198.18.2.1 "$TOPO_SERVER4" "$TOPO_SERVER4" \
+			"$TOPO_R2_4" "$TOPO_R1_4" 198.18.0.1)
+	[ "$(ipopt_block <<<"$output")" = "$want" ]
+	[[ ${lines[10]} =~ ^"64 bytes from $TOPO_SERVER4: icmp_seq=2 ttl=62 time="[0-9.]+$' ms\t(same route)'$ ]]
+	theirs=$(topo_exec client ping -n -R -c 2 -i 0.2 "$TOPO_SERVER4")
+	[ "$(ipopt_block <<<"$theirs")" = "$want" ]
+	[[ $theirs == *$'ms\t(same route)'* ]]
+}
+
+@test "-R through three routers: nine addresses fill the option, as iputils shows" {
+	topo_up 3
+	run ping_c -n -R -c 1 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	ours=$(ipopt_block <<<"$output")
+	echo "$ours"
+	[ "$(grep -c . <<<"$ours")" -eq 9 ]
+	# the last slot goes to router 1 on the way back: no room for the client
+	[ "$(tail -n 1 <<<"$ours")" = $'\t'"$TOPO_R1_4" ]
+	theirs=$(topo_exec client ping -n -R -c 1 "$TOPO_SERVER4" | ipopt_block)
+	[ "$ours" = "$theirs" ]
+}
+
+@test "-R on a datagram socket (as nobody): the route comes from IP_RECVOPTS" {
+	topo_up 1
+	topo_exec client sysctl -q -w net.ipv4.ping_group_range="0 2147483647"
+	run topo_exec client setpriv --reuid nobody --regid nogroup --clear-groups \
+		"$ECHOLOT" ping -n -R -c 2 -i 0.2 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	want=$(printf 'RR: \t%s\n' 198.18.0.1
+		printf '\t%s\n' 198.18.1.1 "$TOPO_SERVER4" "$TOPO_SERVER4" \
+			"$TOPO_R1_4" 198.18.0.1)
+	[ "$(ipopt_block <<<"$output")" = "$want" ]
+	[[ $output == *$'ms\t(same route)'* ]]
+	run topo_exec client setpriv --reuid nobody --regid nogroup --clear-groups \
+		"$ECHOLOT" ping -n -T tsandaddr -c 1 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	[[ ${lines[3]} =~ ^$'\t'"$TOPO_R1_4"$'\t'[0-9]+$ ]]
+}
+
+@test "-T tsandaddr across a router that holds packets 30 ms: its address, the deltas, unrecorded hops, as iputils" {
+	topo_up --delay 1:30 1
+	run ping_c -n -T tsandaddr -c 1 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	echo "$output"
+	[[ ${lines[2]} =~ ^"TS: "$'\t'"198.18.0.1"$'\t'[0-9]+" absolute"$ ]]
+	[[ ${lines[3]} =~ ^$'\t'"$TOPO_R1_4"$'\t'[0-9]+$ ]]
+	# the server stamps 30 ms after the router (the hold), its reply at once
+	[[ ${lines[4]} =~ ^$'\t'"$TOPO_SERVER4"$'\t'([0-9]+)$ ]]
+	d=${BASH_REMATCH[1]}
+	[ "$d" -ge 29 ] && [ "$d" -le 45 ]
+	[[ ${lines[5]} =~ ^$'\t'"$TOPO_SERVER4"$'\t'[01]$ ]]
+	[ "${lines[6]}" = "Unrecorded hops: 2" ]
+	theirs=$(topo_exec client ping -n -T tsandaddr -c 1 "$TOPO_SERVER4" | ipopt_block)
+	shape() { sed -E 's/\t[0-9]+( absolute)?$/\tN\1/'; }
+	[ "$(ipopt_block <<<"$output" | shape)" = "$(shape <<<"$theirs")" ]
+}
+
+@test "-T tsonly: six timestamps through a router, the two holds in the deltas; tsprespec: only the named hops" {
+	topo_up --delay 1:30 1
+	run ping_c -n -T tsonly -c 1 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	echo "$output"
+	block=$(ipopt_block <<<"$output")
+	[ "$(grep -c . <<<"$block")" -eq 6 ]
+	# the deltas after the absolute value add up to the rtt's two holds
+	sum=$(sed -n '2,$s/^\t\([0-9]*\)$/\1/p' <<<"$block" | paste -sd+ | bc)
+	[ "$sum" -ge 58 ] && [ "$sum" -le 90 ]
+	run ping_c -n -T tsprespec "$TOPO_R1_4" "$TOPO_SERVER4" "$TOPO_SERVER4" -c 1
+	[ "$status" -eq 0 ]
+	ours=$(ipopt_block <<<"$output")
+	[[ $(sed -n 1p <<<"$ours") =~ ^"TS: "$'\t'"$TOPO_R1_4"$'\t'[0-9]+" absolute"$ ]]
+	[[ $(sed -n 2p <<<"$ours") =~ ^$'\t'"$TOPO_SERVER4"$'\t' ]]
+	theirs=$(topo_exec client ping -n -T tsprespec "$TOPO_R1_4" "$TOPO_SERVER4" -c 1 "$TOPO_SERVER4" | ipopt_block)
+	[ "$(cut -f2 <<<"$ours")" = "$(cut -f2 <<<"$theirs")" ]
+}
