@@ -458,4 +458,87 @@ int pkt_ipopt_build_rr(uint8_t *buf, size_t cap, size_t *needed);
 int pkt_ipopt_build_ts(enum pkt_ts_kind kind, const struct pkt_addr *hops,
 		       size_t nhops, uint8_t *buf, size_t cap, size_t *needed);
 
+/* ------------------------------------------------------------ node info */
+
+/* RFC 4620 ICMPv6 Node Information queries (type 139) and replies (140),
+ * for ping -N. */
+#define PKT_NI_QUERY 139
+#define PKT_NI_REPLY 140
+#define PKT_NI_HDR 16 /* type, code, checksum, qtype, flags, nonce */
+
+/* Query codes: what the subject is. */
+enum pkt_ni_subject {
+	PKT_NI_SUBJ_IPV6 = 0,
+	PKT_NI_SUBJ_NAME = 1, /* (also: no subject, for NOOP) */
+	PKT_NI_SUBJ_IPV4 = 2
+};
+
+/* Reply codes. */
+enum pkt_ni_code {
+	PKT_NI_SUCCESS = 0,
+	PKT_NI_REFUSED = 1,
+	PKT_NI_UNKNOWN = 2 /* the responder does not know the qtype */
+};
+
+enum pkt_ni_qtype {
+	PKT_NI_NOOP = 0,
+	PKT_NI_NAME = 2,  /* node name */
+	PKT_NI_ADDRS = 3, /* node (IPv6) addresses */
+	PKT_NI_IPV4 = 4   /* IPv4 addresses */
+};
+
+/* Flags of the address qtypes (host order). */
+#define PKT_NI_FLAG_T 0x0001 /* the reply was truncated */
+#define PKT_NI_FLAG_A 0x0002 /* addresses of all interfaces */
+#define PKT_NI_FLAG_C 0x0004 /* IPv4-compatible/-mapped addresses */
+#define PKT_NI_FLAG_L 0x0008 /* link-local */
+#define PKT_NI_FLAG_S 0x0010 /* site-local */
+#define PKT_NI_FLAG_G 0x0020 /* global */
+
+struct pkt_ni {
+	uint8_t type, code;
+	uint16_t qtype, flags;
+	uint8_t nonce[8];
+	const uint8_t *data; /* subject (query) or reply data */
+	size_t data_len;
+};
+
+/* Parses an NI query or reply as raw ICMPv6 sockets return it (no IPv6
+ * header). Returns 0, PKT_ERR_TRUNCATED (shorter than 16 bytes) or
+ * PKT_ERR_INVAL (another ICMPv6 type). */
+int pkt_ni_parse(const uint8_t *buf, size_t len, struct pkt_ni *out);
+
+/* ping's nonce: the echo-like id and seq, then 32 bits of the run's
+ * secret (so replies to someone else's query do not match). */
+void pkt_ni_make_nonce(uint16_t id, uint16_t seq, uint32_t secret,
+		       uint8_t nonce[8]);
+void pkt_ni_split_nonce(const uint8_t nonce[8], uint16_t *id, uint16_t *seq,
+			uint32_t *secret);
+
+/*
+ * A name as an NI subject, in DNS wire format (RFC 4620 section 3): with
+ * fqdn, the labels and one zero-length label; without, a single label
+ * and two. A trailing dot is dropped. Returns the length or
+ * PKT_ERR_SPACE, or PKT_ERR_INVAL for an empty label, a label over 63
+ * bytes, a name over 255 bytes, or several labels without fqdn.
+ */
+int pkt_ni_encode_name(const char *name, bool fqdn, uint8_t *buf, size_t cap,
+		       size_t *needed);
+
+/* Builds a query (checksum left 0: the kernel fills it on raw ICMPv6
+ * sockets). Returns the length or PKT_ERR_SPACE/PKT_ERR_INVAL. */
+int pkt_ni_build_query(uint16_t qtype, uint16_t flags,
+		       enum pkt_ni_subject code, const uint8_t nonce[8],
+		       const uint8_t *subject, size_t subject_len,
+		       uint8_t *buf, size_t cap, size_t *needed);
+
+/*
+ * iputils ping's text for a reply: the names ("host.example." with a dot
+ * for a fully-qualified name, "host" for a single-component one) or the
+ * addresses, joined by ", "; "refused", "unknown" (qtype unknown),
+ * "unknown code(N)", "parse error (truncated)" for data cut short,
+ * "unknown qtype(N)". snprintf-style return value.
+ */
+int pkt_ni_reply_text(const struct pkt_ni *ni, char *buf, size_t cap);
+
 #endif

@@ -1427,6 +1427,193 @@ UNIT_TEST(test_ipopt_malformed)
 	CHECK_EQ(pkt_ipopts_parse(NULL, 0, &o), 0);
 }
 
+/* ------------------------------------------------------------ node info */
+
+/* A reply to -N name as tests/helpers/ni_responder.py sends it: names
+ * a.b (fqdn), single (single-component) and c.d. */
+static const uint8_t ni_names_reply[] = {
+	140, 0, 0, 0, 0, 2, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0,
+	1, 'a', 1, 'b', 0, 6, 's', 'i', 'n', 'g', 'l', 'e', 0, 0,
+	1, 'c', 1, 'd', 0,
+};
+
+/* The text of a reply with qtype, code and data, as ping -N prints it. */
+static const char *ni_text(uint16_t qtype, uint8_t code, const uint8_t *d,
+			   size_t n, char *out, size_t cap)
+{
+	uint8_t b[256];
+	struct pkt_ni ni;
+
+	memset(b, 0, PKT_NI_HDR);
+	b[0] = PKT_NI_REPLY;
+	b[1] = code;
+	b[5] = (uint8_t)qtype;
+	memcpy(b + PKT_NI_HDR, d, n);
+	if (pkt_ni_parse(b, PKT_NI_HDR + n, &ni) != 0)
+		return "(parse failed)";
+	pkt_ni_reply_text(&ni, out, cap);
+	return out;
+}
+
+UNIT_TEST(test_ni_build)
+{
+	/* iputils' -N name to 2001:2:0:1::2 on the wire (checksum 0: the
+	 * kernel fills it), with our nonce in place of its */
+	static const uint8_t want[] = {
+		0x8b, 0, 0, 0, 0, 2, 0, 0, 0x12, 0x34, 0, 1, 0xde, 0xad, 0xbe,
+		0xef, 0x20, 0x01, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2,
+	};
+	uint8_t nonce[8], b[64], n[300];
+	struct pkt_addr a;
+	struct pkt_ni ni;
+	uint16_t id, seq;
+	uint32_t secret;
+	size_t need = 0;
+	char name[300];
+
+	pkt_ni_make_nonce(0x1234, 1, 0xdeadbeef, nonce);
+	pkt_ni_split_nonce(nonce, &id, &seq, &secret);
+	CHECK_EQ(id, 0x1234);
+	CHECK_EQ(seq, 1);
+	CHECK_EQ(secret, 0xdeadbeef);
+	CHECK_EQ(pkt_addr_pton("2001:2:0:1::2", &a), 0);
+	CHECK_EQ(pkt_ni_build_query(PKT_NI_NAME, 0, PKT_NI_SUBJ_IPV6, nonce,
+				    a.a, 16, b, sizeof(b), &need), 32);
+	CHECK_MEM(b, want, sizeof(want));
+	CHECK_EQ(pkt_ni_build_query(PKT_NI_NAME, 0, PKT_NI_SUBJ_IPV6, nonce,
+				    a.a, 16, b, 31, &need), PKT_ERR_SPACE);
+	CHECK_EQ(need, 32);
+	CHECK_EQ(pkt_ni_parse(b, 32, &ni), 0);
+	CHECK_EQ(ni.type, PKT_NI_QUERY);
+	CHECK_EQ(ni.qtype, PKT_NI_NAME);
+	CHECK_EQ(ni.data_len, 16);
+	CHECK_MEM(ni.nonce, nonce, 8);
+	/* flags (ipv6-global + ipv6-sitelocal as iputils sends them) */
+	CHECK_EQ(pkt_ni_build_query(PKT_NI_ADDRS,
+				    PKT_NI_FLAG_G | PKT_NI_FLAG_S,
+				    PKT_NI_SUBJ_IPV6, nonce, a.a, 16, b,
+				    sizeof(b), NULL), 32);
+	CHECK_MEM(b + 4, "\x00\x03\x00\x30", 4);
+	CHECK_EQ(pkt_ni_build_query(PKT_NI_NAME, 0, (enum pkt_ni_subject)3,
+				    nonce, NULL, 0, b, sizeof(b), NULL),
+		 PKT_ERR_INVAL);
+
+	/* names as iputils encodes subject-name=foo, =foo.bar, =foo. */
+	CHECK_EQ(pkt_ni_encode_name("foo", false, n, sizeof(n), &need), 6);
+	CHECK_MEM(n, "\x03" "foo\0\0", 6);
+	CHECK_EQ(pkt_ni_encode_name("foo.bar", true, n, sizeof(n), &need), 9);
+	CHECK_MEM(n, "\x03" "foo\x03" "bar\0", 9);
+	CHECK_EQ(pkt_ni_encode_name("foo.", true, n, sizeof(n), NULL), 5);
+	CHECK_MEM(n, "\x03" "foo\0", 5);
+	CHECK_EQ(pkt_ni_encode_name("foo.bar.", true, n, sizeof(n), NULL), 9);
+	CHECK_EQ(pkt_ni_encode_name("foo.bar", false, n, sizeof(n), NULL),
+		 PKT_ERR_INVAL);
+	CHECK_EQ(pkt_ni_encode_name("a..b", true, n, sizeof(n), NULL),
+		 PKT_ERR_INVAL);
+	CHECK_EQ(pkt_ni_encode_name("", true, n, sizeof(n), NULL),
+		 PKT_ERR_INVAL);
+	CHECK_EQ(pkt_ni_encode_name(".", true, n, sizeof(n), NULL),
+		 PKT_ERR_INVAL);
+	CHECK_EQ(pkt_ni_encode_name("foo", false, n, 5, &need),
+		 PKT_ERR_SPACE);
+	CHECK_EQ(need, 6);
+	memset(name, 'x', 64);
+	name[64] = 0;
+	CHECK_EQ(pkt_ni_encode_name(name, true, n, sizeof(n), NULL),
+		 PKT_ERR_INVAL);
+	name[63] = 0;
+	CHECK_EQ(pkt_ni_encode_name(name, true, n, sizeof(n), NULL), 65);
+	memset(name, 'x', 260);
+	for (need = 63; need < 260; need += 64)
+		name[need] = '.';
+	name[260] = 0;
+	CHECK_EQ(pkt_ni_encode_name(name, true, n, sizeof(n), NULL),
+		 PKT_ERR_INVAL);
+}
+
+/* The texts iputils' ping -N printed for these replies from
+ * ni_responder.py (tests/net/ping.bats compares the two programs). */
+UNIT_TEST(test_ni_reply_text)
+{
+	static const uint8_t a6[] = {
+		0, 0, 0, 0, 0x20, 1, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2,
+		0, 0, 0, 0, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+	};
+	static const uint8_t a4[] = { 0, 0, 0, 0, 198, 18, 1, 2,
+				      0, 0, 0, 0, 198, 18, 99, 2 };
+	static const uint8_t nm[] = { 0, 0, 0, 0, 3, 'f', 'o', 'o', 0 };
+	struct pkt_ni ni;
+	char t[256];
+
+	CHECK_EQ(pkt_ni_parse(ni_names_reply, sizeof(ni_names_reply), &ni), 0);
+	CHECK_EQ(pkt_ni_reply_text(&ni, t, sizeof(t)), 19);
+	CHECK_STR(t, " a.b., single, c.d.");
+	CHECK_STR(ni_text(PKT_NI_NAME, 0, nm, sizeof(nm), t, sizeof(t)),
+		  " foo.");
+	CHECK_STR(ni_text(PKT_NI_NAME, 0, nm, 4, t, sizeof(t)), "");
+	CHECK_STR(ni_text(PKT_NI_NAME, 0, nm, 0, t, sizeof(t)),
+		  " parse error (too short)");
+	CHECK_STR(ni_text(PKT_NI_NAME, 0, nm, 5, t, sizeof(t)),
+		  " parse error (truncated)");
+	CHECK_STR(ni_text(PKT_NI_NAME, 0, nm, 8, t, sizeof(t)),
+		  " parse error (truncated)");
+	CHECK_STR(ni_text(PKT_NI_ADDRS, 0, a6, sizeof(a6), t, sizeof(t)),
+		  " 2001:2:0:1::2, fe80::2");
+	CHECK_STR(ni_text(PKT_NI_ADDRS, 0, a6, 30, t, sizeof(t)),
+		  " 2001:2:0:1::2, parse error (truncated)");
+	CHECK_STR(ni_text(PKT_NI_ADDRS, 0, a6, 4, t, sizeof(t)),
+		  " parse error (truncated)");
+	CHECK_STR(ni_text(PKT_NI_ADDRS, 0, a6, 0, t, sizeof(t)), "");
+	CHECK_STR(ni_text(PKT_NI_IPV4, 0, a4, sizeof(a4), t, sizeof(t)),
+		  " 198.18.1.2, 198.18.99.2");
+	CHECK_STR(ni_text(PKT_NI_IPV4, 0, a4, 12, t, sizeof(t)),
+		  " 198.18.1.2, parse error (truncated)");
+	CHECK_STR(ni_text(PKT_NI_NAME, 1, NULL, 0, t, sizeof(t)), " refused");
+	CHECK_STR(ni_text(PKT_NI_NAME, 2, NULL, 0, t, sizeof(t)), " unknown");
+	CHECK_STR(ni_text(PKT_NI_NAME, 7, NULL, 0, t, sizeof(t)),
+		  " unknown code(07)");
+	CHECK_STR(ni_text(9, 0, NULL, 0, t, sizeof(t)),
+		  " unknown qtype(0x09)");
+	CHECK_STR(ni_text(PKT_NI_NOOP, 0, NULL, 0, t, sizeof(t)), "");
+	/* compression pointers are not allowed in NI names */
+	CHECK_STR(ni_text(PKT_NI_NAME, 0, (const uint8_t *)"\0\0\0\0\xc0\x0c",
+			  6, t, sizeof(t)), " parse error (truncated)");
+	/* a short buffer: terminated, the full length returned */
+	CHECK_EQ(pkt_ni_reply_text(&ni, t, 6), 19);
+	CHECK_STR(t, " a.b.");
+	CHECK_EQ(pkt_ni_parse(ni_names_reply, sizeof(ni_names_reply), &ni), 0);
+	CHECK_EQ(pkt_ni_reply_text(&ni, NULL, 0), 19);
+}
+
+/* Every prefix of a reply, in an exact-size heap copy. */
+UNIT_TEST(test_ni_truncated)
+{
+	size_t n;
+
+	for (n = 0; n <= sizeof(ni_names_reply); n++) {
+		uint8_t *b = malloc(n ? n : 1);
+		struct pkt_ni ni;
+		char t[128];
+		int rc;
+
+		memcpy(b, ni_names_reply, n);
+		rc = pkt_ni_parse(b, n, &ni);
+		CHECK_EQ(rc, n < PKT_NI_HDR ? PKT_ERR_TRUNCATED : 0);
+		if (rc == 0) {
+			CHECK(pkt_ni_reply_text(&ni, t, sizeof(t)) >= 0);
+			/* cut inside a label: an error, not a name */
+			if (n == 23 || n == 29)
+				CHECK_STR(t, n == 23 ? " parse error (truncated)"
+						     : " a.b., parse error "
+						       "(truncated)");
+		}
+		free(b);
+	}
+	CHECK_EQ(pkt_ni_parse((const uint8_t *)"\x80\0\0\0\0\0\0\0\0\0\0\0"
+						 "\0\0\0\0", 16, &(struct pkt_ni){ 0 }),
+		 PKT_ERR_INVAL);
+}
+
 UNIT_MAIN(UNIT_CASE(test_checksum_rfc1071), UNIT_CASE(test_checksum_captured),
 	  UNIT_CASE(test_rebuild_captured), UNIT_CASE(test_summary_nping_tcp),
 	  UNIT_CASE(test_summary_nping_udp), UNIT_CASE(test_summary_nping_icmp),
@@ -1442,4 +1629,5 @@ UNIT_MAIN(UNIT_CASE(test_checksum_rfc1071), UNIT_CASE(test_checksum_captured),
 	  UNIT_CASE(test_ping_texts), UNIT_CASE(test_ping_texts_captured),
 	  UNIT_CASE(test_addr_helpers), UNIT_CASE(test_ipopt_build),
 	  UNIT_CASE(test_ipopt_parse_wire), UNIT_CASE(test_ipopt_truncated),
-	  UNIT_CASE(test_ipopt_malformed))
+	  UNIT_CASE(test_ipopt_malformed), UNIT_CASE(test_ni_build),
+	  UNIT_CASE(test_ni_reply_text), UNIT_CASE(test_ni_truncated))
