@@ -56,6 +56,7 @@ enum ping_opt {
 	PO_TTL, PO_USERLAT, PO_VERBOSE, PO_VERSION, PO_DEADLINE, PO_TIMEOUT,
 	PO_PRECISE, PO_JSON, PO_CHECK, PO_OPENMETRICS, PO_TCP,
 	PO_TCP_CONNECT, PO_UDP, PO_PORT, PO_RTTLIST, PO_RROUTE, PO_IPTS,
+	PO_NODEINFO,
 };
 
 static const char *const ping_tsfmt_names[] = { "epoch", "iso", "rel", NULL };
@@ -115,6 +116,9 @@ static const struct opts_def ping_defs[] = {
 	  "set SO_MARK on the probes (needs CAP_NET_ADMIN)", 0 },
 	{ PO_PMTU, 'M', "pmtu", OPTS_ENUM, "HINT", 0, 0, ping_pmtu_names,
 	  "path MTU discovery", 0 },
+	{ PO_NODEINFO, 'N', "nodeinfo", OPTS_STRING, "QUERY", 0, 0, NULL,
+	  "IPv6 Node Information query (RFC 4620; -N help lists them)",
+	  OPTS_REPEAT },
 	{ PO_NUMERIC, 'n', "numeric", OPTS_FLAG, NULL, 0, 0, NULL,
 	  "no reverse DNS: print addresses only", 0 },
 	{ PO_OUTSTANDING, 'O', "report-outstanding", OPTS_FLAG, NULL, 0, 0,
@@ -209,6 +213,12 @@ struct ping_conf {
 	int ipts;             /* -T: index into ping_ts_names, -1 = none */
 	struct pkt_addr ts_hops[PING_TS_HOPS]; /* -T tsprespec */
 	size_t nts_hops;
+	/* -N: the query (ni_qtype 0 = none given) and its subject */
+	bool ni, ni_help;
+	uint16_t ni_qtype, ni_flags;
+	int ni_code;          /* enum pkt_ni_subject; -1: the target */
+	uint8_t ni_subject[256];
+	size_t ni_subject_len;
 	struct out_check check;
 	const char *openmetrics;
 	const char **targets;
@@ -289,6 +299,123 @@ static int ping_parse_check(struct ping_conf *c, const char *text,
 	return 0;
 }
 
+/* -N's queries, in iputils' order (-N help prints them so). */
+static const struct ping_ni_query {
+	const char *name;
+	uint16_t qtype, flags;
+} ping_ni_queries[] = {
+	{ "name", PKT_NI_NAME, 0 },
+	{ "ipv6", PKT_NI_ADDRS, 0 },
+	{ "ipv6-all", PKT_NI_ADDRS, PKT_NI_FLAG_A },
+	{ "ipv6-compatible", PKT_NI_ADDRS, PKT_NI_FLAG_C },
+	{ "ipv6-global", PKT_NI_ADDRS, PKT_NI_FLAG_G },
+	{ "ipv6-linklocal", PKT_NI_ADDRS, PKT_NI_FLAG_L },
+	{ "ipv6-sitelocal", PKT_NI_ADDRS, PKT_NI_FLAG_S },
+	{ "ipv4", PKT_NI_IPV4, 0 },
+	{ "ipv4-all", PKT_NI_IPV4, PKT_NI_FLAG_A },
+};
+
+#define PING_NI_NQUERIES (sizeof(ping_ni_queries) / sizeof(ping_ni_queries[0]))
+
+static void ping_ni_help(void)
+{
+	size_t i;
+
+	printf("echolot ping -6 -N <nodeinfo opt>\nHelp:\n  help\nQuery:\n");
+	for (i = 0; i < PING_NI_NQUERIES; i++)
+		printf("  %s\n", ping_ni_queries[i].name);
+	printf("Subject:\n  subject-ipv6=addr\n  subject-ipv4=addr\n"
+	       "  subject-name=name\n  subject-fqdn=name\n");
+}
+
+/* subject-ipv6=, subject-ipv4=: an address (or a name) of that family. */
+static int ping_ni_subject_addr(struct ping_conf *c, const char *text,
+				int family, char *err, size_t errlen)
+{
+	struct sock_addr sa;
+	struct pkt_addr a;
+	char msg[256];
+
+	if (sock_resolve(text, family, false, &sa, msg, sizeof(msg)) < 0)
+		return ping_errf(err, errlen, "-N: subject: %s", msg);
+	pkt_addr_from_sockaddr((struct sockaddr *)&sa.ss, &a);
+	c->ni_subject_len = family == AF_INET6 ? 16 : 4;
+	memcpy(c->ni_subject, a.a, c->ni_subject_len);
+	c->ni_code = family == AF_INET6 ? PKT_NI_SUBJ_IPV6 : PKT_NI_SUBJ_IPV4;
+	return 0;
+}
+
+/* subject-name= is a fully-qualified name when it has a dot (as iputils
+ * takes it), subject-fqdn= always. */
+static int ping_ni_subject_name(struct ping_conf *c, const char *text,
+				bool fqdn, char *err, size_t errlen)
+{
+	int n = pkt_ni_encode_name(text, fqdn || strchr(text, '.'),
+				   c->ni_subject, sizeof(c->ni_subject), NULL);
+
+	if (n < 0)
+		return ping_errf(err, errlen,
+				 "-N: subject '%s' is not a valid DNS name",
+				 text);
+	c->ni_subject_len = (size_t)n;
+	c->ni_code = PKT_NI_SUBJ_NAME;
+	return 0;
+}
+
+static int ping_ni_subject(struct ping_conf *c, const char *text, char *err,
+			   size_t errlen)
+{
+	static const char *const pre[] = { "subject-ipv6=", "subject-ipv4=",
+					   "subject-name=", "subject-fqdn=" };
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (strncmp(text, pre[i], strlen(pre[i])) == 0)
+			break;
+	if (i == 4)
+		return ping_errf(err, errlen,
+				 "-N: '%s' is not a Node Information query "
+				 "(-N help lists them)",
+				 text);
+	if (c->ni_code >= 0)
+		return ping_errf(err, errlen, "-N: '%s': one subject only",
+				 text);
+	text += strlen(pre[i]);
+	if (i < 2)
+		return ping_ni_subject_addr(c, text, i ? AF_INET : AF_INET6,
+					    err, errlen);
+	return ping_ni_subject_name(c, text, i == 3, err, errlen);
+}
+
+/* -N QUERY, repeatable: one query type (its flags add up), at most one
+ * subject, or help. */
+static int ping_parse_nodeinfo(struct ping_conf *c, const char *text,
+			       char *err, size_t errlen)
+{
+	size_t i;
+
+	c->ni = true;
+	if (strcmp(text, "help") == 0) {
+		c->ni_help = true;
+		return 0;
+	}
+	for (i = 0; i < PING_NI_NQUERIES; i++) {
+		const struct ping_ni_query *q = &ping_ni_queries[i];
+
+		if (strcmp(text, q->name) != 0)
+			continue;
+		if (c->ni_qtype && c->ni_qtype != q->qtype)
+			return ping_errf(err, errlen,
+					 "-N: '%s' asks another query type "
+					 "than the one before",
+					 text);
+		c->ni_qtype = q->qtype;
+		c->ni_flags |= q->flags;
+		return 0;
+	}
+	return ping_ni_subject(c, text, err, errlen);
+}
+
 static int ping_set_mode(struct ping_conf *c, enum ping_mode m)
 {
 	c->mode = m;
@@ -346,6 +473,7 @@ static int ping_opt_value(struct ping_conf *c, int id,
 	case PO_MARK: c->mark = v->i; break;
 	case PO_PMTU: c->pmtu = (int)v->i; break;
 	case PO_IPTS: c->ipts = (int)v->i; break;
+	case PO_NODEINFO: return ping_parse_nodeinfo(c, v->str, err, errlen);
 	case PO_PATTERN: return ping_parse_pattern(c, v->str, err, errlen);
 	case PO_TOS: c->tos = (int)v->i; break;
 	case PO_SIZE: c->size = v->i; break;
@@ -383,7 +511,7 @@ static void ping_conf_init(struct ping_conf *c, const char **targets)
 	c->interval = 1.0;
 	c->timeout = 10.0;
 	c->size = 56;
-	c->ttl = c->tos = c->pmtu = c->ipts = -1;
+	c->ttl = c->tos = c->pmtu = c->ipts = c->ni_code = -1;
 	c->ident = c->flowlabel = c->mark = -1;
 	c->targets = targets;
 }
@@ -446,11 +574,45 @@ static int ping_ipopt_check(struct ping_conf *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* -N: queries go to IPv6 targets, instead of echo requests. */
+static int ping_ni_check(struct ping_conf *c, char *err, size_t errlen)
+{
+	struct pkt_addr a;
+	size_t i;
+
+	if (!c->ni)
+		return 0;
+	if (!c->ni_qtype)
+		return ping_errf(err, errlen,
+				 "-N: a subject needs a query (name, ipv6, "
+				 "ipv4 ...; -N help lists them)");
+	if (c->rroute || c->ipts >= 0)
+		return ping_errf(err, errlen,
+				 "-N and %s exclude each other (IPv6 query, "
+				 "IPv4 option)",
+				 c->rroute ? "-R" : "-T");
+	if (c->family == AF_INET)
+		return ping_errf(err, errlen, "-N: Node Information queries "
+					      "are IPv6 only, not for -4");
+	if (c->mode != PING_ICMP)
+		return ping_errf(err, errlen, "-N: not with --tcp, "
+					      "--tcp-connect or --udp");
+	for (i = 0; i < c->ntargets; i++)
+		if (pkt_addr_pton(c->targets[i], &a) == 0 &&
+		    a.family == AF_INET)
+			return ping_errf(err, errlen,
+					 "-N: %s is an IPv4 address; Node "
+					 "Information queries are IPv6 only",
+					 c->targets[i]);
+	c->family = AF_INET6;
+	return 0;
+}
+
 /* Checks that involve more than one option, after the whole line. */
 static int ping_conf_check(struct ping_conf *c, bool privileged, char *err,
 			   size_t errlen)
 {
-	if (c->version)
+	if (c->version || c->ni_help)
 		return 0;
 	if (c->ntargets == 0)
 		return ping_errf(err, errlen, "no target given (see --help)");
@@ -480,6 +642,8 @@ static int ping_conf_check(struct ping_conf *c, bool privileged, char *err,
 		return ping_errf(err, errlen, "-F: flow labels are IPv6 only");
 	if (c->ident >= 0 && c->mode != PING_ICMP)
 		return ping_errf(err, errlen, "-e: ICMP echo only");
+	if (ping_ni_check(c, err, errlen) < 0)
+		return -1;
 	return ping_ipopt_check(c, err, errlen);
 }
 
@@ -565,6 +729,7 @@ struct ping_run {
 	bool lane_running;
 	uint16_t tcp_sport;        /* --tcp: first source port */
 	uint32_t tcp_isn;          /* --tcp: sequence number base */
+	uint32_t ni_secret;        /* -N: in every nonce, checked in replies */
 	size_t next_target;        /* round-robin position */
 	uint64_t rounds;           /* rounds started */
 	int64_t start_mono, start_real;
@@ -772,7 +937,7 @@ static int ping_setopt(int fd, int level, int name, int v, const char *what,
 /* Raw ICMP sockets see every ICMP packet the host receives; let through
  * only what can answer a probe (replies and errors), so a flood does not
  * also read back its own requests. */
-static int ping_set_filter(int fd, int family)
+static int ping_set_filter(int fd, int family, bool ni)
 {
 	if (family == AF_INET) {
 		struct icmp_filter f;
@@ -791,6 +956,8 @@ static int ping_set_filter(int fd, int family)
 		ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
 		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
 		ICMP6_FILTER_SETPASS(ICMP6_PARAM_PROB, &f);
+		if (ni)
+			ICMP6_FILTER_SETPASS(PKT_NI_REPLY, &f);
 		return setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f,
 				  sizeof(f));
 	}
@@ -866,7 +1033,7 @@ static int ping_open_errsock(struct ping_run *r, int family, char *err,
 	e->kind = SOCK_ICMP_RAW;
 	e->fd = socket(family, SOCK_RAW | SOCK_CLOEXEC,
 		       family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
-	if (e->fd < 0 || ping_set_filter(e->fd, family) < 0 ||
+	if (e->fd < 0 || ping_set_filter(e->fd, family, false) < 0 ||
 	    sock_enable_rx_info(e->fd, family) < 0)
 		return ping_errf(err, errlen, "ICMP socket: %s",
 				 strerror(errno));
@@ -892,10 +1059,18 @@ static int ping_open_kind(struct ping_run *r, struct ping_sock *s,
 		s->tcp = true;
 		return ping_open_errsock(r, s->family, err, errlen);
 	}
-	s->fd = sock_open_icmp(s->family, true, &s->kind, msg, sizeof(msg));
+	/* -N: ICMP datagram sockets send echo requests only */
+	s->fd = sock_open_icmp(s->family, !r->c->ni, &s->kind, msg,
+			       sizeof(msg));
+	if (s->fd < 0 && r->c->ni)
+		return ping_errf(err, errlen,
+				 "-N needs a raw ICMPv6 socket: run as root "
+				 "or give CAP_NET_RAW (%s)",
+				 strerror(errno));
 	if (s->fd < 0)
 		return ping_errf(err, errlen, "%s", msg);
-	if (s->kind == SOCK_ICMP_RAW && ping_set_filter(s->fd, s->family) < 0)
+	if (s->kind == SOCK_ICMP_RAW &&
+	    ping_set_filter(s->fd, s->family, r->c->ni) < 0)
 		return ping_errf(err, errlen, "ICMP filter: %s",
 				 strerror(errno));
 	/* Datagram sockets get ICMP errors only on the error queue. */
@@ -1219,12 +1394,34 @@ static void ping_record(struct ping_run *r, struct ping_target *t,
 	}
 }
 
+/* -N: a Node Information query instead of the echo request; its subject
+ * is the target's address unless -N gave one. */
+static int ping_build_ni(struct ping_run *r, const struct ping_target *t,
+			 const struct probe *p)
+{
+	const struct ping_conf *c = r->c;
+	uint8_t nonce[8];
+
+	pkt_ni_make_nonce(t->ident, p->f.icmp_seq, r->ni_secret, nonce);
+	if (c->ni_code < 0)
+		return pkt_ni_build_query(c->ni_qtype, c->ni_flags,
+					  PKT_NI_SUBJ_IPV6, nonce, t->paddr.a,
+					  16, r->txbuf, sizeof(r->txbuf),
+					  NULL);
+	return pkt_ni_build_query(c->ni_qtype, c->ni_flags,
+				  (enum pkt_ni_subject)c->ni_code, nonce,
+				  c->ni_subject, c->ni_subject_len, r->txbuf,
+				  sizeof(r->txbuf), NULL);
+}
+
 static int ping_build(struct ping_run *r, struct ping_target *t,
 		      struct probe *p)
 {
-	int len = pkt_build_echo(t->family, t->ident, p->f.icmp_seq,
-				 r->payload, r->payload_len, false, 0,
-				 r->txbuf, sizeof(r->txbuf), NULL);
+	int len = r->c->ni ? ping_build_ni(r, t, p)
+			   : pkt_build_echo(t->family, t->ident,
+					    p->f.icmp_seq, r->payload,
+					    r->payload_len, false, 0, r->txbuf,
+					    sizeof(r->txbuf), NULL);
 
 	if (len >= 0 && r->c->verbose) {
 		struct pkt_parsed pp;
@@ -1299,6 +1496,7 @@ struct ping_event {
 	const char *state;   /* TCP/UDP modes: "open", "closed" */
 	const uint8_t *ipopts; /* IPv4 options of the reply (-R, -T) */
 	size_t ipopt_len;
+	const char *ni_text;   /* -N: iputils' text of the reply data */
 };
 
 /* -R, as iputils prints it: "\nRR: \tA\n\tB\n" after the reply line,
@@ -1395,6 +1593,19 @@ static void ping_print_reply(struct ping_run *r, const struct ping_event *e)
 	if (r->c->quiet)
 		return;
 	ping_stamp(r, e->rx_real_ns, e->rx_mono_ns);
+	if (e->ni_text) {
+		/* iputils prints no time for NI replies (the stats have it) */
+		printf("%zu bytes from %s:%s; seq=%u;", e->bytes,
+		       ping_who(e->t, &e->from, who, sizeof(who)), e->ni_text,
+		       (unsigned)(uint16_t)e->seq);
+		if (e->ttl >= 0)
+			printf(" ttl=%d", e->ttl);
+		if (r->c->audible)
+			putchar('\a');
+		putchar('\n');
+		fflush(stdout);
+		return;
+	}
 	if (e->what)
 		printf("%s from %s port %u: seq=%u", e->what,
 		       ping_who(e->t, &e->from, who, sizeof(who)),
@@ -1508,6 +1719,10 @@ static void ping_json_event(struct ping_run *r, const struct ping_event *e)
 		if (e->problem)
 			json_kv_string(w, "problem", e->problem);
 		ping_json_ipopts(r, e);
+		if (e->ni_text)
+			json_kv_string(w, "nodeinfo", e->ni_text[0] == ' '
+							      ? e->ni_text + 1
+							      : e->ni_text);
 	}
 	json_end_object(w);
 }
@@ -1572,7 +1787,8 @@ static void ping_on_answer(struct ping_run *r, struct probe_match *m,
 			    ping_wire_bytes(t, e->bytes), p->seq);
 		ping_setbit(t->answered, (uint16_t)p->seq, true);
 	} else if (m->kind == PROBE_REPLY_ECHO) {
-		e->problem = ping_check_reply(r, pp);
+		/* (NI replies carry no echo data to compare) */
+		e->problem = e->ni_text ? NULL : ping_check_reply(r, pp);
 		if (e->problem)
 			stats_error(&t->st, e->rx_mono_ns, STATS_ERR_CORRUPT,
 				    e->bytes);
@@ -1668,6 +1884,36 @@ static int ping_parse_rx(const struct ping_run *r, const struct ping_sock *s,
 	return pkt_parse_icmp(buf, n, s->family, &from, local, pp);
 }
 
+/* -N: an NI reply is ours when its nonce carries our secret; the id and
+ * seq in it find the probe, as for an echo reply. Others are ignored
+ * (a second reply to a query too: the nonce was answered). */
+static void ping_handle_ni(struct ping_run *r, size_t n,
+			   const struct sock_rx *rx, const struct pkt_parsed *pp,
+			   struct ping_event *e)
+{
+	char text[1024];
+	struct probe_fields f;
+	struct probe_match m;
+	struct pkt_ni ni;
+	uint32_t secret;
+
+	if (pkt_ni_parse(r->rxbuf, n, &ni) < 0 || ni.type != PKT_NI_REPLY)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.proto = PKT_PROBE_ICMP;
+	f.dst = e->from;
+	pkt_ni_split_nonce(ni.nonce, &f.icmp_id, &f.icmp_seq, &secret);
+	memset(&m, 0, sizeof(m));
+	m.probe = secret == r->ni_secret ? probe_find(&r->probes, &f) : NULL;
+	if (!m.probe)
+		return;
+	m.kind = PROBE_REPLY_ECHO;
+	pkt_ni_reply_text(&ni, text, sizeof(text));
+	e->ni_text = text;
+	ping_verbose(r, "RCVD", pp);
+	ping_on_answer(r, &m, pp, rx, e);
+}
+
 static void ping_handle_packet(struct ping_run *r, const struct ping_sock *s,
 			       size_t n, const struct sock_rx *rx)
 {
@@ -1691,7 +1937,10 @@ static void ping_handle_packet(struct ping_run *r, const struct ping_sock *s,
 		e.ipopts = rx->ip_opts;
 		e.ipopt_len = rx->ip_opt_len;
 	}
-	if (probe_match(&r->probes, &pp, &e.from, &m)) {
+	if (r->c->ni && pp.outer.l4 == PKT_L4_ICMP && pp.outer.icmp.v6 &&
+	    pp.outer.icmp.type == PKT_NI_REPLY)
+		ping_handle_ni(r, n, rx, &pp, &e);
+	else if (probe_match(&r->probes, &pp, &e.from, &m)) {
 		ping_verbose(r, "RCVD", &pp);
 		ping_on_answer(r, &m, &pp, rx, &e);
 	} else {
@@ -2365,6 +2614,9 @@ static int ping_setup(struct ping_run *r, char *err, size_t errlen)
 	r->tcp_sport = (uint16_t)(32768 + ident % 16384);
 	r->tcp_isn = (uint32_t)ident * 2654435761u ^
 		     (uint32_t)sock_realtime_ns();
+	if (getrandom(&r->ni_secret, sizeof(r->ni_secret), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(r->ni_secret))
+		r->ni_secret = r->tcp_isn * 2246822519u;
 	if (ping_setup_targets(r, ident, err, errlen) < 0 ||
 	    ping_setup_tables(r, err, errlen) < 0)
 		return -1;
@@ -2608,6 +2860,10 @@ int cmd_ping_main(int argc, char **argv)
 	rc = cmd_parse(&cmd_ping_opts, argc, argv, ping_on_opt, &c);
 	if (rc == CMD_CONTINUE && c.version) {
 		printf("echolot %s\n", PACKAGE_VERSION);
+		rc = fflush(stdout) == 0 ? 0 : 2;
+	}
+	if (rc == CMD_CONTINUE && c.ni_help) {
+		ping_ni_help();
 		rc = fflush(stdout) == 0 ? 0 : 2;
 	}
 	if (rc == CMD_CONTINUE &&

@@ -5,7 +5,9 @@ Linux never answers Node Information queries (ICMPv6 type 139), so
 tests/net/ping.bats runs this in a topo.sh namespace (root, raw ICMPv6
 socket) to test `ping -N`. It answers every query until it has answered
 COUNT of them or TIMEOUT seconds passed, then exits 0. Before the first
-query it prints "ready" on stdout.
+query it prints "ready" on stdout, then a line per query it answers:
+"query code=C qtype=Q flags=0xFFFF subject=HEX" (what the sender put on
+the wire, the nonce left out).
 
   ni_responder.py [options] COUNT TIMEOUT
     --name NAME       a node name (repeatable; default "server.example.test";
@@ -127,6 +129,9 @@ def main():
         pkt, src = s.recvfrom(65535)
         if len(pkt) < 16 or pkt[0] != NI_QUERY:
             continue
+        code, qtype, flags = pkt[1], *struct.unpack("!HH", pkt[4:8])
+        print("query code=%d qtype=%d flags=0x%04x subject=%s" %
+              (code, qtype, flags, pkt[16:].hex()), flush=True)
         s.sendto(answer(opt, pkt), src)
         answered += 1
     return 0
