@@ -420,6 +420,20 @@ ipopt_part() {
 	[ "$(jq -r '.unrecorded_hops' <<<"${lines[0]}")" = 0 ]
 }
 
+@test "-N help lists iputils' queries and subjects, exit 0; -N needs a raw socket" {
+	run "$ECHOLOT" ping -N help
+	[ "$status" -eq 0 ]
+	theirs=$(ping -N help ::1 2>&1 | tail -n +2)
+	[ "$(tail -n +2 <<<"$output")" = "$theirs" ]
+	[[ ${lines[0]} == "echolot ping -6 -N <nodeinfo opt>" ]]
+	run unshare -n sh -c 'ip link set lo up &&
+		sysctl -q -w net.ipv4.ping_group_range="0 2147483647" &&
+		exec setpriv --reuid nobody --regid nogroup --clear-groups "$0" ping -N name -c 1 ::1' "$ECHOLOT"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == "echolot ping: -N needs a raw ICMPv6 socket: run as root or give CAP_NET_RAW"* ]]
+}
+
 @test "-b: a broadcast target is refused without it" {
 	run "$ECHOLOT" ping -c 1 255.255.255.255
 	[ "$status" -eq 2 ]
@@ -474,5 +488,16 @@ ipopt_part() {
 -T tsprespec -c 1 127.0.0.1|1 to 4 hop addresses before the target (got 0)
 -T tsprespec 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.1|(got 5)
 -T tsprespec no-such-host.invalid 127.0.0.1|-T tsprespec: cannot resolve 'no-such-host.invalid'
+-N bogus ::1|-N: 'bogus' is not a Node Information query
+-N|'-N' needs a value
+-N name -N ipv4 ::1|-N: 'ipv4' asks another query type
+-N subject-ipv6=::1 ::1|-N: a subject needs a query
+-N name -N subject-ipv6=::1 -N subject-name=x ::1|one subject only
+-N name -N subject-name=a..b ::1|not a valid DNS name
+-N name -N subject-ipv4=no-such-host.invalid ::1|cannot resolve 'no-such-host.invalid'
+-N name -4 -c 1 localhost|-N: Node Information queries are IPv6 only
+-N name -c 1 127.0.0.1|-N: 127.0.0.1 is an IPv4 address
+-N name -R -c 1 ::1|-N and -R exclude each other
+-N ipv6 --udp -c 1 ::1|-N: not with --tcp
 EOF
 }
