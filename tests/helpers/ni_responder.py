@@ -5,7 +5,7 @@ Linux never answers Node Information queries (ICMPv6 type 139), so
 tests/net/ping.bats runs this in a topo.sh namespace (root, raw ICMPv6
 socket) to test `ping -N`. It answers every query until it has answered
 COUNT of them or TIMEOUT seconds passed, then exits 0. Before the first
-query it prints "ready" on stdout, then a line per query it answers:
+query it prints "ready PID" on stdout, then a line per query it answers:
 "query code=C qtype=Q flags=0xFFFF subject=HEX" (what the sender put on
 the wire, the nonce left out).
 
@@ -32,6 +32,7 @@ none is set) and A select; 4 (IPv4 Addresses) TTL and IPv4 address pairs;
 other qtypes: code 2 (unknown qtype), no data.
 """
 import argparse
+import os
 import select
 import socket
 import struct
@@ -119,7 +120,7 @@ def main():
     opt = ap.parse_args()
 
     s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
-    print("ready", flush=True)
+    print("ready %d" % os.getpid(), flush=True)
     end = time.monotonic() + opt.timeout
     answered = 0
     while answered < opt.count:

@@ -13,6 +13,7 @@ setup() {
 }
 
 teardown() {
+	ni_stop
 	topo_cleanup
 }
 
@@ -331,4 +332,131 @@ ipopt_block() {
 	[[ $(sed -n 2p <<<"$ours") =~ ^$'\t'"$TOPO_SERVER4"$'\t' ]]
 	theirs=$(topo_exec client ping -n -T tsprespec "$TOPO_R1_4" "$TOPO_SERVER4" -c 1 "$TOPO_SERVER4" | ipopt_block)
 	[ "$(cut -f2 <<<"$ours")" = "$(cut -f2 <<<"$theirs")" ]
+}
+
+# ---- -N: Linux never answers Node Information queries, so the server
+# runs tests/helpers/ni_responder.py (it logs each query it answers).
+
+# ni_start COUNT [responder options]: the responder for COUNT queries.
+ni_start() {
+	local count=$1 i
+	shift
+	: >"$BATS_TEST_TMPDIR/ni.log"
+	topo_exec server timeout 20 python3 "$BATS_TEST_DIRNAME/../helpers/ni_responder.py" \
+		--addr6 "$TOPO_SERVER6" --addr6 fe80::2 --other6 2001:2:0:99::2 \
+		--addr4 "$TOPO_SERVER4" --other4 198.18.99.2 "$@" "$count" 15 \
+		>"$BATS_TEST_TMPDIR/ni.log" &
+	for i in $(seq 200); do
+		NI_PID=$(sed -n 's/^ready //p' "$BATS_TEST_TMPDIR/ni.log")
+		[ -n "$NI_PID" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+ni_stop() {
+	if [ -n "${NI_PID:-}" ]; then
+		kill "$NI_PID" 2>/dev/null || true
+		NI_PID=
+	fi
+	wait 2>/dev/null || true
+}
+
+# ni_both "-N ARGS" [responder options]: one query from echolot, one from
+# iputils; $ours and $theirs are the reply lines, $q_ours and $q_theirs
+# the queries as the responder saw them.
+ni_both() {
+	local args=$1
+	shift
+	ni_start 2 "$@"
+	# shellcheck disable=SC2086
+	ours=$(ping_c -c 1 -W 2 $args "$TOPO_SERVER6" | sed -n 2p)
+	# shellcheck disable=SC2086
+	theirs=$(topo_exec client ping -c 1 -W 2 $args "$TOPO_SERVER6" | sed -n 2p)
+	ni_stop
+	q_ours=$(sed -n 2p "$BATS_TEST_TMPDIR/ni.log")
+	q_theirs=$(sed -n 3p "$BATS_TEST_TMPDIR/ni.log")
+	echo "ours:   $ours | $q_ours"
+	echo "theirs: $theirs | $q_theirs"
+}
+
+@test "-N name/ipv6/ipv4 and their flags: the queries iputils sends, the reply lines it prints" {
+	topo_up 1
+	ni_both "-N name"
+	[ "$ours" = "41 bytes from $TOPO_SERVER6: server.example.test.; seq=1; ttl=63" ]
+	[ "$ours" = "$theirs" ]
+	# the subject is the target's address (code 0)
+	[ "$q_ours" = "query code=0 qtype=2 flags=0x0000 subject=20010002000000010000000000000002" ]
+	[ "$q_ours" = "$q_theirs" ]
+	ni_both "-N ipv6"
+	[ "$ours" = "56 bytes from $TOPO_SERVER6: $TOPO_SERVER6, fe80::2; seq=1; ttl=63" ]
+	[ "$ours" = "$theirs" ] && [ "$q_ours" = "$q_theirs" ]
+	ni_both "-N ipv6-global -N ipv6-sitelocal"
+	[[ $q_ours == "query code=0 qtype=3 flags=0x0030 "* ]]
+	[ "$ours" = "36 bytes from $TOPO_SERVER6: $TOPO_SERVER6; seq=1; ttl=63" ]
+	[ "$ours" = "$theirs" ] && [ "$q_ours" = "$q_theirs" ]
+	for q in ipv6-all ipv6-linklocal ipv6-compatible ipv4 ipv4-all; do
+		ni_both "-N $q"
+		[ "$ours" = "$theirs" ] && [ "$q_ours" = "$q_theirs" ]
+	done
+	[ "$ours" = "32 bytes from $TOPO_SERVER6: $TOPO_SERVER4, 198.18.99.2; seq=1; ttl=63" ]
+}
+
+@test "-N subjects: addresses and names encoded as iputils sends them (subject-fqdn as RFC 4620 says)" {
+	topo_up 1
+	for subj in subject-ipv6=2001:2::1 subject-ipv4=198.18.0.1 subject-name=foo \
+		subject-name=foo.bar subject-name=foo.; do
+		ni_both "-N name -N $subj"
+		[ "$q_ours" = "$q_theirs" ]
+		[ "$ours" = "$theirs" ]
+	done
+	# subject-fqdn: one zero label ends a fully-qualified name (RFC 4620
+	# section 3); iputils 20221126 sends two, the single-component form
+	ni_both "-N name -N subject-fqdn=foo"
+	[ "$q_ours" = "query code=1 qtype=2 flags=0x0000 subject=03666f6f00" ]
+	[ "$q_theirs" = "query code=1 qtype=2 flags=0x0000 subject=03666f6f0000" ]
+	ni_both "-N ipv4 -N subject-name=single"
+	[ "$q_ours" = "query code=1 qtype=4 flags=0x0000 subject=0673696e676c650000" ]
+	[ "$q_ours" = "$q_theirs" ]
+}
+
+@test "-N replies: several names, refused, unknown qtype, cut data, as iputils prints them" {
+	topo_up 1
+	ni_both "-N name" --name a.b --name single --name c.d
+	[ "$ours" = "39 bytes from $TOPO_SERVER6: a.b., single, c.d.; seq=1; ttl=63" ]
+	[ "$ours" = "$theirs" ]
+	ni_both "-N name" --refuse
+	[ "$ours" = "16 bytes from $TOPO_SERVER6: refused; seq=1; ttl=63" ]
+	[ "$ours" = "$theirs" ]
+	ni_both "-N ipv6" --code 2
+	[ "$ours" = "16 bytes from $TOPO_SERVER6: unknown; seq=1; ttl=63" ]
+	[ "$ours" = "$theirs" ]
+	for cut in 0 4 5; do
+		ni_both "-N name" --truncate $cut
+		[ "$ours" = "$theirs" ]
+	done
+	ni_both "-N ipv6" --truncate 30
+	[ "$ours" = "46 bytes from $TOPO_SERVER6: $TOPO_SERVER6, parse error (truncated); seq=1; ttl=63" ]
+	[ "$ours" = "$theirs" ]
+}
+
+@test "-N: a reply with a foreign nonce is not ours; counts, rtts and --json for the ones that are" {
+	topo_up 1
+	ni_start 1 --bad-nonce
+	run ping_c -c 1 -W 1 -N name "$TOPO_SERVER6"
+	ni_stop
+	[ "$status" -eq 1 ]
+	[[ $output == *"1 packets transmitted, 0 received, 100% packet loss"* ]]
+	ni_start 3
+	run ping_c -c 3 -i 0.2 -N ipv4 "$TOPO_SERVER6"
+	[ "$status" -eq 0 ]
+	[ "${lines[3]}" = "24 bytes from $TOPO_SERVER6: $TOPO_SERVER4; seq=3; ttl=63" ]
+	[[ $output == *"3 packets transmitted, 3 received, 0% packet loss"* ]]
+	[[ $output == *"rtt min/avg/max/mdev = "* ]]
+	ni_stop
+	ni_start 1
+	run ping_c -c 1 --json -N name "$TOPO_SERVER6"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .nodeinfo <<<"${lines[0]}")" = "server.example.test." ]
+	[ "$(jq -r .bytes <<<"${lines[0]}")" = 41 ]
 }
