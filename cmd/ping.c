@@ -1579,6 +1579,17 @@ static void ping_print_ipopts(struct ping_run *r, const struct ping_event *e)
 		ping_print_ts(e->t, &o.ts);
 }
 
+/* -N: "41 bytes from ADDR: host.example.; seq=1; ttl=63", as iputils
+ * prints it: no time (the report has the rtts). */
+static void ping_print_ni(const struct ping_event *e)
+{
+	char who[NI_MAXHOST + 64];
+
+	printf("%zu bytes from %s:%s; seq=%u;", e->bytes,
+	       ping_who(e->t, &e->from, who, sizeof(who)), e->ni_text,
+	       (unsigned)(uint16_t)e->seq);
+}
+
 static void ping_print_reply(struct ping_run *r, const struct ping_event *e)
 {
 	char who[NI_MAXHOST + 64], rtt[32];
@@ -1593,20 +1604,9 @@ static void ping_print_reply(struct ping_run *r, const struct ping_event *e)
 	if (r->c->quiet)
 		return;
 	ping_stamp(r, e->rx_real_ns, e->rx_mono_ns);
-	if (e->ni_text) {
-		/* iputils prints no time for NI replies (the stats have it) */
-		printf("%zu bytes from %s:%s; seq=%u;", e->bytes,
-		       ping_who(e->t, &e->from, who, sizeof(who)), e->ni_text,
-		       (unsigned)(uint16_t)e->seq);
-		if (e->ttl >= 0)
-			printf(" ttl=%d", e->ttl);
-		if (r->c->audible)
-			putchar('\a');
-		putchar('\n');
-		fflush(stdout);
-		return;
-	}
-	if (e->what)
+	if (e->ni_text)
+		ping_print_ni(e);
+	else if (e->what)
 		printf("%s from %s port %u: seq=%u", e->what,
 		       ping_who(e->t, &e->from, who, sizeof(who)),
 		       (unsigned)r->c->port, (unsigned)e->seq);
@@ -1616,7 +1616,7 @@ static void ping_print_reply(struct ping_run *r, const struct ping_event *e)
 		       (unsigned)(uint16_t)e->seq);
 	if (e->ttl >= 0)
 		printf(" ttl=%d", e->ttl);
-	if (e->rtt_ns >= 0) {
+	if (e->rtt_ns >= 0 && !e->ni_text) {
 		ping_fmt_rtt(rtt, sizeof(rtt), e->rtt_ns, r->c->precise);
 		printf(" time=%s ms", rtt);
 	}

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define NI_NAME_MAX 255  /* RFC 1035: a name in wire format */
+#define NI_NAME_MAX 255 /* RFC 1035: a name in wire format */
 #define NI_LABEL_MAX 63
 
 static uint16_t ni_rd16(const uint8_t *p)
@@ -101,10 +101,10 @@ int pkt_ni_encode_name(const char *name, bool fqdn, uint8_t *buf, size_t cap,
 	return (int)out;
 }
 
-int pkt_ni_build_query(uint16_t qtype, uint16_t flags,
-		       enum pkt_ni_subject code, const uint8_t nonce[8],
-		       const uint8_t *subject, size_t subject_len,
-		       uint8_t *buf, size_t cap, size_t *needed)
+int pkt_ni_build_query(uint16_t qtype, uint16_t flags, enum pkt_ni_subject code,
+		       const uint8_t nonce[8], const uint8_t *subject,
+		       size_t subject_len, uint8_t *buf, size_t cap,
+		       size_t *needed)
 {
 	size_t len = PKT_NI_HDR + subject_len;
 
@@ -199,8 +199,8 @@ static void ni_names(struct ni_out *o, const struct pkt_ni *ni)
 		return;
 	}
 	while (off < ni->data_len) {
-		if (ni_name(ni->data, ni->data_len, &off, name,
-			    sizeof(name)) < 0) {
+		if (ni_name(ni->data, ni->data_len, &off, name, sizeof(name)) <
+		    0) {
 			ni_item(o, "parse error (truncated)");
 			return;
 		}
@@ -227,7 +227,7 @@ static void ni_addrs(struct ni_out *o, const struct pkt_ni *ni, int family)
 
 int pkt_ni_reply_text(const struct pkt_ni *ni, char *buf, size_t cap)
 {
-	struct ni_out o = { buf, cap, 0, 0 };
+	struct ni_out o = {buf, cap, 0, 0};
 	char s[48];
 
 	if (cap)

@@ -346,6 +346,7 @@ ni_start() {
 		--addr6 "$TOPO_SERVER6" --addr6 fe80::2 --other6 2001:2:0:99::2 \
 		--addr4 "$TOPO_SERVER4" --other4 198.18.99.2 "$@" "$count" 15 \
 		>"$BATS_TEST_TMPDIR/ni.log" &
+	NI_JOB=$!
 	for i in $(seq 200); do
 		NI_PID=$(sed -n 's/^ready //p' "$BATS_TEST_TMPDIR/ni.log")
 		[ -n "$NI_PID" ] && return 0
@@ -354,12 +355,16 @@ ni_start() {
 	return 1
 }
 
+# (waits for the responder's job only: other tests' servers run on)
 ni_stop() {
 	if [ -n "${NI_PID:-}" ]; then
 		kill "$NI_PID" 2>/dev/null || true
 		NI_PID=
 	fi
-	wait 2>/dev/null || true
+	if [ -n "${NI_JOB:-}" ]; then
+		wait "$NI_JOB" 2>/dev/null || true
+		NI_JOB=
+	fi
 }
 
 # ni_both "-N ARGS" [responder options]: one query from echolot, one from

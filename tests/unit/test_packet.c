@@ -1258,17 +1258,17 @@ UNIT_TEST(test_addr_helpers)
 /* Options of replies iputils' ping -R / -T got across one router
  * (198.18.0.1 - r1 - 198.18.1.2), as tcpdump showed them on the wire. */
 static const uint8_t rr_reply[40] = {
-	0x07, 0x27, 0x18, 198, 18, 0, 1, 198, 18, 1, 1, 198, 18, 1, 2,
-	198,  18,   1,    2,   198, 18, 0, 2,
+	0x07, 0x27, 0x18, 198, 18, 0, 1, 198, 18, 1, 1, 198,
+	18,   1,    2,	  198, 18, 1, 2, 198, 18, 0, 2,
 };
 static const uint8_t ts_addr_reply[36] = {
-	0x44, 0x24, 0x25, 0x11, 198, 18, 0, 1, 0x02, 0xae, 0x0d, 0xf3,
-	198,  18,   0,    2,    0x02, 0xae, 0x0d, 0xf3, 198, 18, 1, 2,
-	0x02, 0xae, 0x0e, 0x11, 198, 18, 1, 2, 0x02, 0xae, 0x0e, 0x11,
+	0x44, 0x24, 0x25, 0x11, 198,  18,   0,	  1,	0x02, 0xae, 0x0d, 0xf3,
+	198,  18,   0,	  2,	0x02, 0xae, 0x0d, 0xf3, 198,  18,   1,	  2,
+	0x02, 0xae, 0x0e, 0x11, 198,  18,   1,	  2,	0x02, 0xae, 0x0e, 0x11,
 };
 static const uint8_t ts_prespec_reply[20] = {
-	0x44, 0x14, 0x15, 0x03, 198, 18, 0, 2, 0x02, 0xae, 0x0e, 0x35,
-	198,  18,   1,    1,    0x02, 0xae, 0x0e, 0x53,
+	0x44, 0x14, 0x15, 0x03, 198, 18, 0,    2,    0x02, 0xae,
+	0x0e, 0x35, 198,  18,	1,   1,	 0x02, 0xae, 0x0e, 0x53,
 };
 
 static const char *ipv4_txt(const struct pkt_addr *a, char *buf, size_t len)
@@ -1301,26 +1301,34 @@ UNIT_TEST(test_ipopt_build)
 	CHECK_MEM(b, want, 36);
 
 	for (i = 0; i < 5; i++)
-		CHECK_EQ(pkt_addr_pton(i ? "198.18.1.1" : "198.18.0.2", &hops[i]),
+		CHECK_EQ(pkt_addr_pton(i ? "198.18.1.1" : "198.18.0.2",
+				       &hops[i]),
 			 0);
 	memset(want, 0, sizeof(want));
-	memcpy(want, "\x44\x14\x05\x03\xc6\x12\x00\x02\0\0\0\0"
-		     "\xc6\x12\x01\x01\0\0\0\0", 20);
+	memcpy(want,
+	       "\x44\x14\x05\x03\xc6\x12\x00\x02\0\0\0\0"
+	       "\xc6\x12\x01\x01\0\0\0\0",
+	       20);
 	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 2, b, sizeof(b),
-				    &need), 20);
+				    &need),
+		 20);
 	CHECK_MEM(b, want, 20);
 	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 2, b, 19, &need),
 		 PKT_ERR_SPACE);
 	CHECK_EQ(need, 20);
-	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 0, b, sizeof(b),
-				    NULL), PKT_ERR_INVAL);
-	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 5, b, sizeof(b),
-				    NULL), PKT_ERR_INVAL);
+	CHECK_EQ(
+		pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 0, b, sizeof(b), NULL),
+		PKT_ERR_INVAL);
+	CHECK_EQ(
+		pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 5, b, sizeof(b), NULL),
+		PKT_ERR_INVAL);
 	CHECK_EQ(pkt_addr_pton("2001:2::1", &hops[1]), 0);
-	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 2, b, sizeof(b),
-				    NULL), PKT_ERR_INVAL);
-	CHECK_EQ(pkt_ipopt_build_ts((enum pkt_ts_kind)2, NULL, 0, b,
-				    sizeof(b), NULL), PKT_ERR_INVAL);
+	CHECK_EQ(
+		pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 2, b, sizeof(b), NULL),
+		PKT_ERR_INVAL);
+	CHECK_EQ(pkt_ipopt_build_ts((enum pkt_ts_kind)2, NULL, 0, b, sizeof(b),
+				    NULL),
+		 PKT_ERR_INVAL);
 }
 
 UNIT_TEST(test_ipopt_parse_wire)
@@ -1337,8 +1345,7 @@ UNIT_TEST(test_ipopt_parse_wire)
 	CHECK_STR(ipv4_txt(&o.rr.addr[3], t, sizeof(t)), "198.18.1.2");
 	CHECK_STR(ipv4_txt(&o.rr.addr[4], t, sizeof(t)), "198.18.0.2");
 
-	CHECK_EQ(pkt_ipopts_parse(ts_addr_reply, sizeof(ts_addr_reply), &o),
-		 0);
+	CHECK_EQ(pkt_ipopts_parse(ts_addr_reply, sizeof(ts_addr_reply), &o), 0);
 	CHECK(o.ts.present);
 	CHECK(!o.rr.present);
 	CHECK_EQ(o.ts.kind, PKT_TS_ADDR);
@@ -1349,7 +1356,8 @@ UNIT_TEST(test_ipopt_parse_wire)
 	CHECK_EQ(o.ts.e[3].ms, 0x02ae0e11);
 
 	CHECK_EQ(pkt_ipopts_parse(ts_prespec_reply, sizeof(ts_prespec_reply),
-				  &o), 0);
+				  &o),
+		 0);
 	CHECK_EQ(o.ts.kind, PKT_TS_PRESPEC);
 	CHECK_EQ(o.ts.overflow, 0);
 	CHECK_EQ(o.ts.n, 2);
@@ -1361,7 +1369,7 @@ UNIT_TEST(test_ipopt_parse_wire)
  * the option it is an error, never a read past the end. */
 UNIT_TEST(test_ipopt_truncated)
 {
-	const uint8_t *src[3] = { rr_reply, ts_addr_reply, ts_prespec_reply };
+	const uint8_t *src[3] = {rr_reply, ts_addr_reply, ts_prespec_reply};
 	size_t k, n;
 
 	for (k = 0; k < 3; k++) {
@@ -1384,16 +1392,16 @@ UNIT_TEST(test_ipopt_malformed)
 {
 	struct pkt_ipopts o;
 	/* the pointer past the length: at most what the length holds */
-	uint8_t rr_full[40] = { 1, 7, 39, 255 };
-	uint8_t rr_lowptr[7] = { 7, 7, 2, 1, 2, 3, 4 };
-	uint8_t ts_odd[12] = { 68, 12, 11, 0x30, 1, 2, 3, 4, 5, 6, 7, 8 };
-	uint8_t nop_eol[6] = { 1, 1, 0, 7, 0, 0 }; /* after EOL: ignored */
-	uint8_t zero_len[4] = { 1, 7, 0, 4 };
-	uint8_t one_len[3] = { 68, 1, 5 };
-	uint8_t rr_short[2] = { 7, 2 };
-	uint8_t ts_short[3] = { 68, 3, 5 };
-	uint8_t other_first[12] = { 0x83, 3, 4, 68, 8, 9, 0x01, 0, 0, 0, 0, 0 };
-	uint8_t two_rr[14] = { 7, 7, 8, 10, 0, 0, 1, 7, 7, 8, 10, 0, 0, 2 };
+	uint8_t rr_full[40] = {1, 7, 39, 255};
+	uint8_t rr_lowptr[7] = {7, 7, 2, 1, 2, 3, 4};
+	uint8_t ts_odd[12] = {68, 12, 11, 0x30, 1, 2, 3, 4, 5, 6, 7, 8};
+	uint8_t nop_eol[6] = {1, 1, 0, 7, 0, 0}; /* after EOL: ignored */
+	uint8_t zero_len[4] = {1, 7, 0, 4};
+	uint8_t one_len[3] = {68, 1, 5};
+	uint8_t rr_short[2] = {7, 2};
+	uint8_t ts_short[3] = {68, 3, 5};
+	uint8_t other_first[12] = {0x83, 3, 4, 68, 8, 9, 0x01, 0, 0, 0, 0, 0};
+	uint8_t two_rr[14] = {7, 7, 8, 10, 0, 0, 1, 7, 7, 8, 10, 0, 0, 2};
 
 	CHECK_EQ(pkt_ipopts_parse(rr_full, sizeof(rr_full), &o), 0);
 	CHECK_EQ(o.rr.n, 9);
@@ -1432,9 +1440,9 @@ UNIT_TEST(test_ipopt_malformed)
 /* A reply to -N name as tests/helpers/ni_responder.py sends it: names
  * a.b (fqdn), single (single-component) and c.d. */
 static const uint8_t ni_names_reply[] = {
-	140, 0, 0, 0, 0, 2, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0,
-	1, 'a', 1, 'b', 0, 6, 's', 'i', 'n', 'g', 'l', 'e', 0, 0,
-	1, 'c', 1, 'd', 0,
+	140, 0,	  0,   0,   0,	 2,   0, 0, 0,	 1,   2,   3,	4,
+	5,   6,	  7,   0,   0,	 0,   0, 1, 'a', 1,   'b', 0,	6,
+	's', 'i', 'n', 'g', 'l', 'e', 0, 0, 1,	 'c', 1,   'd', 0,
 };
 
 /* The text of a reply with qtype, code and data, as ping -N prints it. */
@@ -1460,8 +1468,9 @@ UNIT_TEST(test_ni_build)
 	/* iputils' -N name to 2001:2:0:1::2 on the wire (checksum 0: the
 	 * kernel fills it), with our nonce in place of its */
 	static const uint8_t want[] = {
-		0x8b, 0, 0, 0, 0, 2, 0, 0, 0x12, 0x34, 0, 1, 0xde, 0xad, 0xbe,
-		0xef, 0x20, 0x01, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2,
+		0x8b, 0,    0,	  0,	0,    2,    0,	  0, 0x12, 0x34, 0,
+		1,    0xde, 0xad, 0xbe, 0xef, 0x20, 0x01, 0, 2,	   0,	 0,
+		0,    1,    0,	  0,	0,    0,    0,	  0, 0,	   2,
 	};
 	uint8_t nonce[8], b[64], n[300];
 	struct pkt_addr a;
@@ -1478,10 +1487,12 @@ UNIT_TEST(test_ni_build)
 	CHECK_EQ(secret, 0xdeadbeef);
 	CHECK_EQ(pkt_addr_pton("2001:2:0:1::2", &a), 0);
 	CHECK_EQ(pkt_ni_build_query(PKT_NI_NAME, 0, PKT_NI_SUBJ_IPV6, nonce,
-				    a.a, 16, b, sizeof(b), &need), 32);
+				    a.a, 16, b, sizeof(b), &need),
+		 32);
 	CHECK_MEM(b, want, sizeof(want));
 	CHECK_EQ(pkt_ni_build_query(PKT_NI_NAME, 0, PKT_NI_SUBJ_IPV6, nonce,
-				    a.a, 16, b, 31, &need), PKT_ERR_SPACE);
+				    a.a, 16, b, 31, &need),
+		 PKT_ERR_SPACE);
 	CHECK_EQ(need, 32);
 	CHECK_EQ(pkt_ni_parse(b, 32, &ni), 0);
 	CHECK_EQ(ni.type, PKT_NI_QUERY);
@@ -1489,10 +1500,10 @@ UNIT_TEST(test_ni_build)
 	CHECK_EQ(ni.data_len, 16);
 	CHECK_MEM(ni.nonce, nonce, 8);
 	/* flags (ipv6-global + ipv6-sitelocal as iputils sends them) */
-	CHECK_EQ(pkt_ni_build_query(PKT_NI_ADDRS,
-				    PKT_NI_FLAG_G | PKT_NI_FLAG_S,
+	CHECK_EQ(pkt_ni_build_query(PKT_NI_ADDRS, PKT_NI_FLAG_G | PKT_NI_FLAG_S,
 				    PKT_NI_SUBJ_IPV6, nonce, a.a, 16, b,
-				    sizeof(b), NULL), 32);
+				    sizeof(b), NULL),
+		 32);
 	CHECK_MEM(b + 4, "\x00\x03\x00\x30", 4);
 	CHECK_EQ(pkt_ni_build_query(PKT_NI_NAME, 0, (enum pkt_ni_subject)3,
 				    nonce, NULL, 0, b, sizeof(b), NULL),
@@ -1500,11 +1511,21 @@ UNIT_TEST(test_ni_build)
 
 	/* names as iputils encodes subject-name=foo, =foo.bar, =foo. */
 	CHECK_EQ(pkt_ni_encode_name("foo", false, n, sizeof(n), &need), 6);
-	CHECK_MEM(n, "\x03" "foo\0\0", 6);
+	CHECK_MEM(n,
+		  "\x03"
+		  "foo\0\0",
+		  6);
 	CHECK_EQ(pkt_ni_encode_name("foo.bar", true, n, sizeof(n), &need), 9);
-	CHECK_MEM(n, "\x03" "foo\x03" "bar\0", 9);
+	CHECK_MEM(n,
+		  "\x03"
+		  "foo\x03"
+		  "bar\0",
+		  9);
 	CHECK_EQ(pkt_ni_encode_name("foo.", true, n, sizeof(n), NULL), 5);
-	CHECK_MEM(n, "\x03" "foo\0", 5);
+	CHECK_MEM(n,
+		  "\x03"
+		  "foo\0",
+		  5);
 	CHECK_EQ(pkt_ni_encode_name("foo.bar.", true, n, sizeof(n), NULL), 9);
 	CHECK_EQ(pkt_ni_encode_name("foo.bar", false, n, sizeof(n), NULL),
 		 PKT_ERR_INVAL);
@@ -1514,8 +1535,7 @@ UNIT_TEST(test_ni_build)
 		 PKT_ERR_INVAL);
 	CHECK_EQ(pkt_ni_encode_name(".", true, n, sizeof(n), NULL),
 		 PKT_ERR_INVAL);
-	CHECK_EQ(pkt_ni_encode_name("foo", false, n, 5, &need),
-		 PKT_ERR_SPACE);
+	CHECK_EQ(pkt_ni_encode_name("foo", false, n, 5, &need), PKT_ERR_SPACE);
 	CHECK_EQ(need, 6);
 	memset(name, 'x', 64);
 	name[64] = 0;
@@ -1536,12 +1556,13 @@ UNIT_TEST(test_ni_build)
 UNIT_TEST(test_ni_reply_text)
 {
 	static const uint8_t a6[] = {
-		0, 0, 0, 0, 0x20, 1, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2,
-		0, 0, 0, 0, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+		0, 0, 0, 0, 0x20, 1, 0, 2, 0, 0, 0,    1,    0, 0,
+		0, 0, 0, 0, 0,	  2, 0, 0, 0, 0, 0xfe, 0x80, 0, 0,
+		0, 0, 0, 0, 0,	  0, 0, 0, 0, 0, 0,    2,
 	};
-	static const uint8_t a4[] = { 0, 0, 0, 0, 198, 18, 1, 2,
-				      0, 0, 0, 0, 198, 18, 99, 2 };
-	static const uint8_t nm[] = { 0, 0, 0, 0, 3, 'f', 'o', 'o', 0 };
+	static const uint8_t a4[] = {0, 0, 0, 0, 198, 18, 1,  2,
+				     0, 0, 0, 0, 198, 18, 99, 2};
+	static const uint8_t nm[] = {0, 0, 0, 0, 3, 'f', 'o', 'o', 0};
 	struct pkt_ni ni;
 	char t[256];
 
@@ -1572,12 +1593,12 @@ UNIT_TEST(test_ni_reply_text)
 	CHECK_STR(ni_text(PKT_NI_NAME, 2, NULL, 0, t, sizeof(t)), " unknown");
 	CHECK_STR(ni_text(PKT_NI_NAME, 7, NULL, 0, t, sizeof(t)),
 		  " unknown code(07)");
-	CHECK_STR(ni_text(9, 0, NULL, 0, t, sizeof(t)),
-		  " unknown qtype(0x09)");
+	CHECK_STR(ni_text(9, 0, NULL, 0, t, sizeof(t)), " unknown qtype(0x09)");
 	CHECK_STR(ni_text(PKT_NI_NOOP, 0, NULL, 0, t, sizeof(t)), "");
 	/* compression pointers are not allowed in NI names */
 	CHECK_STR(ni_text(PKT_NI_NAME, 0, (const uint8_t *)"\0\0\0\0\xc0\x0c",
-			  6, t, sizeof(t)), " parse error (truncated)");
+			  6, t, sizeof(t)),
+		  " parse error (truncated)");
 	/* a short buffer: terminated, the full length returned */
 	CHECK_EQ(pkt_ni_reply_text(&ni, t, 6), 19);
 	CHECK_STR(t, " a.b.");
@@ -1603,14 +1624,16 @@ UNIT_TEST(test_ni_truncated)
 			CHECK(pkt_ni_reply_text(&ni, t, sizeof(t)) >= 0);
 			/* cut inside a label: an error, not a name */
 			if (n == 23 || n == 29)
-				CHECK_STR(t, n == 23 ? " parse error (truncated)"
-						     : " a.b., parse error "
-						       "(truncated)");
+				CHECK_STR(t,
+					  n == 23 ? " parse error (truncated)"
+						  : " a.b., parse error "
+						    "(truncated)");
 		}
 		free(b);
 	}
 	CHECK_EQ(pkt_ni_parse((const uint8_t *)"\x80\0\0\0\0\0\0\0\0\0\0\0"
-						 "\0\0\0\0", 16, &(struct pkt_ni){ 0 }),
+					       "\0\0\0\0",
+			      16, &(struct pkt_ni){0}),
 		 PKT_ERR_INVAL);
 }
 
