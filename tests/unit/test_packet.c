@@ -1456,7 +1456,8 @@ static const char *ni_text(uint16_t qtype, uint8_t code, const uint8_t *d,
 	b[0] = PKT_NI_REPLY;
 	b[1] = code;
 	b[5] = (uint8_t)qtype;
-	memcpy(b + PKT_NI_HDR, d, n);
+	if (n)
+		memcpy(b + PKT_NI_HDR, d, n);
 	if (pkt_ni_parse(b, PKT_NI_HDR + n, &ni) != 0)
 		return "(parse failed)";
 	pkt_ni_reply_text(&ni, out, cap);
