@@ -55,10 +55,18 @@ enum ping_opt {
 	PO_PATTERN, PO_QUIET, PO_TOS, PO_DONTROUTE, PO_SIZE, PO_SNDBUF,
 	PO_TTL, PO_USERLAT, PO_VERBOSE, PO_VERSION, PO_DEADLINE, PO_TIMEOUT,
 	PO_PRECISE, PO_JSON, PO_CHECK, PO_OPENMETRICS, PO_TCP,
-	PO_TCP_CONNECT, PO_UDP, PO_PORT, PO_RTTLIST,
+	PO_TCP_CONNECT, PO_UDP, PO_PORT, PO_RTTLIST, PO_RROUTE, PO_IPTS,
+	PO_NODEINFO,
 };
 
 static const char *const ping_tsfmt_names[] = { "epoch", "iso", "rel", NULL };
+/* -T, in the order of ping_ts_kinds */
+static const char *const ping_ts_names[] = { "tsonly", "tsandaddr",
+					     "tsprespec", NULL };
+static const enum pkt_ts_kind ping_ts_kinds[] = { PKT_TS_ONLY, PKT_TS_ADDR,
+						  PKT_TS_PRESPEC };
+#define PING_TS_PRESPEC 2 /* index of tsprespec */
+#define PING_TS_HOPS 4    /* prespecified hops the option has room for */
 static const char *const ping_pmtu_names[] = { "do", "dont", "want", "probe",
 					       NULL };
 
@@ -108,6 +116,9 @@ static const struct opts_def ping_defs[] = {
 	  "set SO_MARK on the probes (needs CAP_NET_ADMIN)", 0 },
 	{ PO_PMTU, 'M', "pmtu", OPTS_ENUM, "HINT", 0, 0, ping_pmtu_names,
 	  "path MTU discovery", 0 },
+	{ PO_NODEINFO, 'N', "nodeinfo", OPTS_STRING, "QUERY", 0, 0, NULL,
+	  "IPv6 Node Information query (RFC 4620; -N help lists them)",
+	  OPTS_REPEAT },
 	{ PO_NUMERIC, 'n', "numeric", OPTS_FLAG, NULL, 0, 0, NULL,
 	  "no reverse DNS: print addresses only", 0 },
 	{ PO_OUTSTANDING, 'O', "report-outstanding", OPTS_FLAG, NULL, 0, 0,
@@ -120,12 +131,16 @@ static const struct opts_def ping_defs[] = {
 	  "IPv4 TOS / IPv6 traffic class (decimal or 0x..)", 0 },
 	{ PO_DONTROUTE, 'r', "dontroute", OPTS_FLAG, NULL, 0, 0, NULL,
 	  "bypass routing: directly attached targets only", 0 },
+	{ PO_RROUTE, 'R', "record-route", OPTS_FLAG, NULL, 0, 0, NULL,
+	  "record route: print the addresses the probes passed (IPv4)", 0 },
 	{ PO_SIZE, 's', "size", OPTS_INT, "BYTES", 0, 65507, NULL,
 	  "payload bytes per probe (default 56)", 0 },
 	{ PO_SNDBUF, 'S', "sndbuf", OPTS_INT, "BYTES", 1, 1 << 30, NULL,
 	  "socket send buffer size", 0 },
 	{ PO_TTL, 't', "ttl", OPTS_INT, "TTL", 1, 255, NULL,
 	  "IPv4 TTL / IPv6 hop limit of the probes", 0 },
+	{ PO_IPTS, 'T', "ip-timestamp", OPTS_ENUM, "KIND", 0, 0, ping_ts_names,
+	  "IPv4 timestamp option; tsprespec: HOP... before the target", 0 },
 	{ PO_USERLAT, 'U', "user-latency", OPTS_FLAG, NULL, 0, 0, NULL,
 	  "rtt in user space, not from kernel timestamps", 0 },
 	{ PO_VERBOSE, 'v', "verbose", OPTS_FLAG, NULL, 0, 0, NULL,
@@ -193,7 +208,16 @@ struct ping_conf {
 	bool quiet, numeric, timestamps, outstanding, flood, broadcast;
 	bool audible, adaptive, sticky, so_debug, rdns, noloop, dontroute;
 	bool userlat, precise, verbose, json, connect, rttlist, version;
-	bool check_given;
+	bool check_given, rroute;
+	int ipts;             /* -T: index into ping_ts_names, -1 = none */
+	struct pkt_addr ts_hops[PING_TS_HOPS]; /* -T tsprespec */
+	size_t nts_hops;
+	/* -N: the query (ni_qtype 0 = none given) and its subject */
+	bool ni, ni_help;
+	uint16_t ni_qtype, ni_flags;
+	int ni_code;          /* enum pkt_ni_subject; -1: the target */
+	uint8_t ni_subject[256];
+	size_t ni_subject_len;
 	struct out_check check;
 	const char *openmetrics;
 	const char **targets;
@@ -274,6 +298,123 @@ static int ping_parse_check(struct ping_conf *c, const char *text,
 	return 0;
 }
 
+/* -N's queries, in iputils' order (-N help prints them so). */
+static const struct ping_ni_query {
+	const char *name;
+	uint16_t qtype, flags;
+} ping_ni_queries[] = {
+	{ "name", PKT_NI_NAME, 0 },
+	{ "ipv6", PKT_NI_ADDRS, 0 },
+	{ "ipv6-all", PKT_NI_ADDRS, PKT_NI_FLAG_A },
+	{ "ipv6-compatible", PKT_NI_ADDRS, PKT_NI_FLAG_C },
+	{ "ipv6-global", PKT_NI_ADDRS, PKT_NI_FLAG_G },
+	{ "ipv6-linklocal", PKT_NI_ADDRS, PKT_NI_FLAG_L },
+	{ "ipv6-sitelocal", PKT_NI_ADDRS, PKT_NI_FLAG_S },
+	{ "ipv4", PKT_NI_IPV4, 0 },
+	{ "ipv4-all", PKT_NI_IPV4, PKT_NI_FLAG_A },
+};
+
+#define PING_NI_NQUERIES (sizeof(ping_ni_queries) / sizeof(ping_ni_queries[0]))
+
+static void ping_ni_help(void)
+{
+	size_t i;
+
+	printf("echolot ping -6 -N <nodeinfo opt>\nHelp:\n  help\nQuery:\n");
+	for (i = 0; i < PING_NI_NQUERIES; i++)
+		printf("  %s\n", ping_ni_queries[i].name);
+	printf("Subject:\n  subject-ipv6=addr\n  subject-ipv4=addr\n"
+	       "  subject-name=name\n  subject-fqdn=name\n");
+}
+
+/* subject-ipv6=, subject-ipv4=: an address (or a name) of that family. */
+static int ping_ni_subject_addr(struct ping_conf *c, const char *text,
+				int family, char *err, size_t errlen)
+{
+	struct sock_addr sa;
+	struct pkt_addr a;
+	char msg[256];
+
+	if (sock_resolve(text, family, false, &sa, msg, sizeof(msg)) < 0)
+		return ping_errf(err, errlen, "-N: subject: %s", msg);
+	pkt_addr_from_sockaddr((struct sockaddr *)&sa.ss, &a);
+	c->ni_subject_len = family == AF_INET6 ? 16 : 4;
+	memcpy(c->ni_subject, a.a, c->ni_subject_len);
+	c->ni_code = family == AF_INET6 ? PKT_NI_SUBJ_IPV6 : PKT_NI_SUBJ_IPV4;
+	return 0;
+}
+
+/* subject-name= is a fully-qualified name when it has a dot (as iputils
+ * takes it), subject-fqdn= always. */
+static int ping_ni_subject_name(struct ping_conf *c, const char *text,
+				bool fqdn, char *err, size_t errlen)
+{
+	int n = pkt_ni_encode_name(text, fqdn || strchr(text, '.'),
+				   c->ni_subject, sizeof(c->ni_subject), NULL);
+
+	if (n < 0)
+		return ping_errf(err, errlen,
+				 "-N: subject '%s' is not a valid DNS name",
+				 text);
+	c->ni_subject_len = (size_t)n;
+	c->ni_code = PKT_NI_SUBJ_NAME;
+	return 0;
+}
+
+static int ping_ni_subject(struct ping_conf *c, const char *text, char *err,
+			   size_t errlen)
+{
+	static const char *const pre[] = { "subject-ipv6=", "subject-ipv4=",
+					   "subject-name=", "subject-fqdn=" };
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (strncmp(text, pre[i], strlen(pre[i])) == 0)
+			break;
+	if (i == 4)
+		return ping_errf(err, errlen,
+				 "-N: '%s' is not a Node Information query "
+				 "(-N help lists them)",
+				 text);
+	if (c->ni_code >= 0)
+		return ping_errf(err, errlen, "-N: '%s': one subject only",
+				 text);
+	text += strlen(pre[i]);
+	if (i < 2)
+		return ping_ni_subject_addr(c, text, i ? AF_INET : AF_INET6,
+					    err, errlen);
+	return ping_ni_subject_name(c, text, i == 3, err, errlen);
+}
+
+/* -N QUERY, repeatable: one query type (its flags add up), at most one
+ * subject, or help. */
+static int ping_parse_nodeinfo(struct ping_conf *c, const char *text,
+			       char *err, size_t errlen)
+{
+	size_t i;
+
+	c->ni = true;
+	if (strcmp(text, "help") == 0) {
+		c->ni_help = true;
+		return 0;
+	}
+	for (i = 0; i < PING_NI_NQUERIES; i++) {
+		const struct ping_ni_query *q = &ping_ni_queries[i];
+
+		if (strcmp(text, q->name) != 0)
+			continue;
+		if (c->ni_qtype && c->ni_qtype != q->qtype)
+			return ping_errf(err, errlen,
+					 "-N: '%s' asks another query type "
+					 "than the one before",
+					 text);
+		c->ni_qtype = q->qtype;
+		c->ni_flags |= q->flags;
+		return 0;
+	}
+	return ping_ni_subject(c, text, err, errlen);
+}
+
 static int ping_set_mode(struct ping_conf *c, enum ping_mode m)
 {
 	c->mode = m;
@@ -305,6 +446,7 @@ static int ping_opt_flag(struct ping_conf *c, int id)
 	case PO_VERSION: c->version = true; break;
 	case PO_PRECISE: c->precise = true; break;
 	case PO_JSON: c->json = true; break;
+	case PO_RROUTE: c->rroute = true; break;
 	case PO_TCP: return ping_set_mode(c, PING_TCP);
 	case PO_TCP_CONNECT: return ping_set_mode(c, PING_TCP_CONNECT);
 	case PO_UDP: return ping_set_mode(c, PING_UDP);
@@ -329,6 +471,8 @@ static int ping_opt_value(struct ping_conf *c, int id,
 	case PO_PRELOAD: c->preload = v->i; break;
 	case PO_MARK: c->mark = v->i; break;
 	case PO_PMTU: c->pmtu = (int)v->i; break;
+	case PO_IPTS: c->ipts = (int)v->i; break;
+	case PO_NODEINFO: return ping_parse_nodeinfo(c, v->str, err, errlen);
 	case PO_PATTERN: return ping_parse_pattern(c, v->str, err, errlen);
 	case PO_TOS: c->tos = (int)v->i; break;
 	case PO_SIZE: c->size = v->i; break;
@@ -366,16 +510,108 @@ static void ping_conf_init(struct ping_conf *c, const char **targets)
 	c->interval = 1.0;
 	c->timeout = 10.0;
 	c->size = 56;
-	c->ttl = c->tos = c->pmtu = -1;
+	c->ttl = c->tos = c->pmtu = c->ipts = c->ni_code = -1;
 	c->ident = c->flowlabel = c->mark = -1;
 	c->targets = targets;
+}
+
+/* -T tsprespec HOP... TARGET: the arguments before the last one are the
+ * hops that are to write their timestamps (iputils takes them so). */
+static int ping_ts_hops(struct ping_conf *c, char *err, size_t errlen)
+{
+	size_t i, n = c->ntargets - 1;
+
+	if (n < 1 || n > PING_TS_HOPS)
+		return ping_errf(err, errlen,
+				 "-T tsprespec: give 1 to %d hop addresses "
+				 "before the target (got %zu)",
+				 PING_TS_HOPS, n);
+	for (i = 0; i < n; i++) {
+		struct sock_addr sa;
+		char msg[256];
+
+		if (sock_resolve(c->targets[i], AF_INET, false, &sa, msg,
+				 sizeof(msg)) < 0)
+			return ping_errf(err, errlen, "-T tsprespec: %s", msg);
+		pkt_addr_from_sockaddr((struct sockaddr *)&sa.ss,
+				       &c->ts_hops[i]);
+	}
+	c->nts_hops = n;
+	c->targets += n;
+	c->ntargets = 1;
+	return 0;
+}
+
+/* -R and -T: IPv4 options of ICMP echo requests, one kind at a time. */
+static int ping_ipopt_check(struct ping_conf *c, char *err, size_t errlen)
+{
+	const char *o = c->rroute ? "-R" : "-T";
+	struct pkt_addr a;
+	size_t i;
+
+	if (!c->rroute && c->ipts < 0)
+		return 0;
+	if (c->rroute && c->ipts >= 0)
+		return ping_errf(err, errlen, "-R and -T exclude each other "
+					      "(one IP option at a time)");
+	if (c->family == AF_INET6)
+		return ping_errf(err, errlen, "%s: IP options are IPv4 only, "
+					      "not for -6", o);
+	if (c->mode != PING_ICMP)
+		return ping_errf(err, errlen, "%s: ICMP echo only", o);
+	for (i = 0; i < c->ntargets; i++)
+		if (pkt_addr_pton(c->targets[i], &a) == 0 &&
+		    a.family == AF_INET6)
+			return ping_errf(err, errlen,
+					 "%s: %s is an IPv6 address; IP "
+					 "options are IPv4 only",
+					 o, c->targets[i]);
+	/* names resolve to their IPv4 address, as with -4 */
+	c->family = AF_INET;
+	if (c->ipts == PING_TS_PRESPEC)
+		return ping_ts_hops(c, err, errlen);
+	return 0;
+}
+
+/* -N: queries go to IPv6 targets, instead of echo requests. */
+static int ping_ni_check(struct ping_conf *c, char *err, size_t errlen)
+{
+	struct pkt_addr a;
+	size_t i;
+
+	if (!c->ni)
+		return 0;
+	if (!c->ni_qtype)
+		return ping_errf(err, errlen,
+				 "-N: a subject needs a query (name, ipv6, "
+				 "ipv4 ...; -N help lists them)");
+	if (c->rroute || c->ipts >= 0)
+		return ping_errf(err, errlen,
+				 "-N and %s exclude each other (IPv6 query, "
+				 "IPv4 option)",
+				 c->rroute ? "-R" : "-T");
+	if (c->family == AF_INET)
+		return ping_errf(err, errlen, "-N: Node Information queries "
+					      "are IPv6 only, not for -4");
+	if (c->mode != PING_ICMP)
+		return ping_errf(err, errlen, "-N: not with --tcp, "
+					      "--tcp-connect or --udp");
+	for (i = 0; i < c->ntargets; i++)
+		if (pkt_addr_pton(c->targets[i], &a) == 0 &&
+		    a.family == AF_INET)
+			return ping_errf(err, errlen,
+					 "-N: %s is an IPv4 address; Node "
+					 "Information queries are IPv6 only",
+					 c->targets[i]);
+	c->family = AF_INET6;
+	return 0;
 }
 
 /* Checks that involve more than one option, after the whole line. */
 static int ping_conf_check(struct ping_conf *c, bool privileged, char *err,
 			   size_t errlen)
 {
-	if (c->version)
+	if (c->version || c->ni_help)
 		return 0;
 	if (c->ntargets == 0)
 		return ping_errf(err, errlen, "no target given (see --help)");
@@ -405,7 +641,9 @@ static int ping_conf_check(struct ping_conf *c, bool privileged, char *err,
 		return ping_errf(err, errlen, "-F: flow labels are IPv6 only");
 	if (c->ident >= 0 && c->mode != PING_ICMP)
 		return ping_errf(err, errlen, "-e: ICMP echo only");
-	return 0;
+	if (ping_ni_check(c, err, errlen) < 0)
+		return -1;
+	return ping_ipopt_check(c, err, errlen);
 }
 
 /* ------------------------------------------------------------ run state */
@@ -438,6 +676,9 @@ struct ping_target {
 	uint16_t ident;            /* echo id; dgram sockets: kernel's */
 	uint16_t sport;            /* --tcp source port */
 	uint32_t ntx;              /* probes sent; the last one's number */
+	/* -R: the route printed last, for iputils' "(same route)" */
+	size_t rr_n;
+	struct pkt_addr rr[PKT_IPOPT_RR_SLOTS];
 	uint32_t pending;          /* in the probe table, unanswered */
 	uint32_t max_pending;      /* iputils' "pipe" */
 	bool done;                 /* sent all it will send */
@@ -487,6 +728,7 @@ struct ping_run {
 	bool lane_running;
 	uint16_t tcp_sport;        /* --tcp: first source port */
 	uint32_t tcp_isn;          /* --tcp: sequence number base */
+	uint32_t ni_secret;        /* -N: in every nonce, checked in replies */
 	size_t next_target;        /* round-robin position */
 	uint64_t rounds;           /* rounds started */
 	int64_t start_mono, start_real;
@@ -694,7 +936,7 @@ static int ping_setopt(int fd, int level, int name, int v, const char *what,
 /* Raw ICMP sockets see every ICMP packet the host receives; let through
  * only what can answer a probe (replies and errors), so a flood does not
  * also read back its own requests. */
-static int ping_set_filter(int fd, int family)
+static int ping_set_filter(int fd, int family, bool ni)
 {
 	if (family == AF_INET) {
 		struct icmp_filter f;
@@ -713,6 +955,8 @@ static int ping_set_filter(int fd, int family)
 		ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
 		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
 		ICMP6_FILTER_SETPASS(ICMP6_PARAM_PROB, &f);
+		if (ni)
+			ICMP6_FILTER_SETPASS(PKT_NI_REPLY, &f);
 		return setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f,
 				  sizeof(f));
 	}
@@ -788,7 +1032,7 @@ static int ping_open_errsock(struct ping_run *r, int family, char *err,
 	e->kind = SOCK_ICMP_RAW;
 	e->fd = socket(family, SOCK_RAW | SOCK_CLOEXEC,
 		       family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
-	if (e->fd < 0 || ping_set_filter(e->fd, family) < 0 ||
+	if (e->fd < 0 || ping_set_filter(e->fd, family, false) < 0 ||
 	    sock_enable_rx_info(e->fd, family) < 0)
 		return ping_errf(err, errlen, "ICMP socket: %s",
 				 strerror(errno));
@@ -814,10 +1058,18 @@ static int ping_open_kind(struct ping_run *r, struct ping_sock *s,
 		s->tcp = true;
 		return ping_open_errsock(r, s->family, err, errlen);
 	}
-	s->fd = sock_open_icmp(s->family, true, &s->kind, msg, sizeof(msg));
+	/* -N: ICMP datagram sockets send echo requests only */
+	s->fd = sock_open_icmp(s->family, !r->c->ni, &s->kind, msg,
+			       sizeof(msg));
+	if (s->fd < 0 && r->c->ni)
+		return ping_errf(err, errlen,
+				 "-N needs a raw ICMPv6 socket: run as root "
+				 "or give CAP_NET_RAW (%s)",
+				 strerror(errno));
 	if (s->fd < 0)
 		return ping_errf(err, errlen, "%s", msg);
-	if (s->kind == SOCK_ICMP_RAW && ping_set_filter(s->fd, s->family) < 0)
+	if (s->kind == SOCK_ICMP_RAW &&
+	    ping_set_filter(s->fd, s->family, r->c->ni) < 0)
 		return ping_errf(err, errlen, "ICMP filter: %s",
 				 strerror(errno));
 	/* Datagram sockets get ICMP errors only on the error queue. */
@@ -852,6 +1104,49 @@ static int ping_bind_local(struct ping_run *r, struct ping_sock *s,
 	return 0;
 }
 
+/* The IPv4 option -R or -T puts into every echo request; 0 bytes when
+ * neither was given. */
+static int ping_ipopt_build(const struct ping_conf *c, uint8_t *buf,
+			    size_t cap)
+{
+	if (c->rroute)
+		return pkt_ipopt_build_rr(buf, cap, NULL);
+	if (c->ipts >= 0)
+		return pkt_ipopt_build_ts(ping_ts_kinds[c->ipts], c->ts_hops,
+					  c->nts_hops, buf, cap, NULL);
+	return 0;
+}
+
+static size_t ping_ipopt_len(const struct ping_conf *c)
+{
+	uint8_t b[PKT_IPOPT_MAX];
+	int n = ping_ipopt_build(c, b, sizeof(b));
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* -R/-T: the kernel adds the option to the header it builds (raw ICMP
+ * sockets here are not IP_HDRINCL, datagram ones never are). Raw reads
+ * carry the reply's header with its options; datagram reads start at
+ * the ICMP header, so the options come as an IP_RECVOPTS cmsg. */
+static int ping_set_ipopt(const struct ping_conf *c, const struct ping_sock *s,
+			  char *err, size_t errlen)
+{
+	uint8_t b[PKT_IPOPT_MAX];
+	int n = ping_ipopt_build(c, b, sizeof(b));
+	const char *o = c->rroute ? "-R" : "-T";
+
+	if (n <= 0 || s->family != AF_INET)
+		return 0;
+	if (setsockopt(s->fd, IPPROTO_IP, IP_OPTIONS, b, (socklen_t)n) < 0)
+		return ping_errf(err, errlen, "%s: IP_OPTIONS: %s", o,
+				 strerror(errno));
+	if (s->kind == SOCK_ICMP_DGRAM && sock_enable_rx_opts(s->fd) < 0)
+		return ping_errf(err, errlen, "%s: IP_RECVOPTS: %s", o,
+				 strerror(errno));
+	return 0;
+}
+
 /* Opens the shared socket of a family, with every option set. */
 static int ping_open_family(struct ping_run *r, int family,
 			    const struct ping_target *first, char *err,
@@ -875,6 +1170,7 @@ static int ping_open_family(struct ping_run *r, int family,
 				 strerror(errno));
 	if (ping_set_sock_opts(c, s->fd, err, errlen) < 0 ||
 	    ping_set_ip_opts(c, s->fd, family, err, errlen) < 0 ||
+	    ping_set_ipopt(c, s, err, errlen) < 0 ||
 	    ping_bind_local(r, s, first, err, errlen) < 0)
 		return -1;
 	if (c->connect && r->nt == 1 &&
@@ -1042,7 +1338,9 @@ static void ping_json_head(struct ping_run *r, const char *type,
 
 static uint64_t ping_wire_bytes(const struct ping_target *t, size_t l4len)
 {
-	return (t->family == AF_INET6 ? 40 : 20) + l4len;
+	if (t->family == AF_INET6)
+		return 40 + l4len;
+	return 20 + ping_ipopt_len(t->run->c) + l4len;
 }
 
 static void ping_check_finish(struct ping_run *r);
@@ -1099,12 +1397,34 @@ static void ping_record(struct ping_run *r, struct ping_target *t,
 	}
 }
 
+/* -N: a Node Information query instead of the echo request; its subject
+ * is the target's address unless -N gave one. */
+static int ping_build_ni(struct ping_run *r, const struct ping_target *t,
+			 const struct probe *p)
+{
+	const struct ping_conf *c = r->c;
+	uint8_t nonce[8];
+
+	pkt_ni_make_nonce(t->ident, p->f.icmp_seq, r->ni_secret, nonce);
+	if (c->ni_code < 0)
+		return pkt_ni_build_query(c->ni_qtype, c->ni_flags,
+					  PKT_NI_SUBJ_IPV6, nonce, t->paddr.a,
+					  16, r->txbuf, sizeof(r->txbuf),
+					  NULL);
+	return pkt_ni_build_query(c->ni_qtype, c->ni_flags,
+				  (enum pkt_ni_subject)c->ni_code, nonce,
+				  c->ni_subject, c->ni_subject_len, r->txbuf,
+				  sizeof(r->txbuf), NULL);
+}
+
 static int ping_build(struct ping_run *r, struct ping_target *t,
 		      struct probe *p)
 {
-	int len = pkt_build_echo(t->family, t->ident, p->f.icmp_seq,
-				 r->payload, r->payload_len, false, 0,
-				 r->txbuf, sizeof(r->txbuf), NULL);
+	int len = r->c->ni ? ping_build_ni(r, t, p)
+			   : pkt_build_echo(t->family, t->ident,
+					    p->f.icmp_seq, r->payload,
+					    r->payload_len, false, 0, r->txbuf,
+					    sizeof(r->txbuf), NULL);
 
 	if (len >= 0 && r->c->verbose) {
 		struct pkt_parsed pp;
@@ -1177,7 +1497,101 @@ struct ping_event {
 	uint8_t icmp_type, icmp_code;
 	const char *what;    /* TCP/UDP modes: "SYN-ACK", "RST", ... */
 	const char *state;   /* TCP/UDP modes: "open", "closed" */
+	const uint8_t *ipopts; /* IPv4 options of the reply (-R, -T) */
+	size_t ipopt_len;
+	const char *ni_text;   /* -N: iputils' text of the reply data */
 };
+
+/* -R, as iputils prints it: "\nRR: \tA\n\tB\n" after the reply line,
+ * or "\t(same route)" on it when nothing changed since the last one. */
+static void ping_print_rr(struct ping_target *t, const struct pkt_ipopt_rr *rr)
+{
+	char who[NI_MAXHOST + 64];
+	size_t i;
+
+	if (rr->n == 0)
+		return;
+	if (rr->n == t->rr_n &&
+	    memcmp(rr->addr, t->rr, rr->n * sizeof(rr->addr[0])) == 0) {
+		fputs("\t(same route)", stdout);
+		return;
+	}
+	t->rr_n = rr->n;
+	memcpy(t->rr, rr->addr, rr->n * sizeof(rr->addr[0]));
+	fputs("\nRR: ", stdout);
+	for (i = 0; i < rr->n; i++)
+		printf("\t%s\n", ping_who(t, &rr->addr[i], who, sizeof(who)));
+}
+
+/* One timestamp: the first as it is ("absolute"), the others as the
+ * difference to the one before, as iputils does. A set high bit means a
+ * hop's own clock, not ms since midnight UT ("not-standard"). */
+static void ping_print_ts_ms(uint32_t ms, uint32_t *std, uint32_t *nonstd)
+{
+	if (ms & 0x80000000u) {
+		ms &= 0x7fffffffu;
+		if (*nonstd == 0)
+			printf("\t%lu absolute not-standard", (unsigned long)ms);
+		else
+			printf("\t%ld not-standard", (long)ms - (long)*nonstd);
+		*nonstd = ms;
+	} else {
+		/* (iputils takes a value of 0 as "none before" too) */
+		if (*std == 0)
+			printf("\t%lu absolute", (unsigned long)ms);
+		else
+			printf("\t%ld", (long)ms - (long)*std);
+		*std = ms;
+	}
+}
+
+/* -T: "\nTS: " and a line per hop, then the hops that found no room. */
+static void ping_print_ts(const struct ping_target *t,
+			  const struct pkt_ipopt_ts *ts)
+{
+	char who[NI_MAXHOST + 64];
+	uint32_t std = 0, nonstd = 0;
+	size_t i;
+
+	if (ts->n == 0)
+		return;
+	fputs("\nTS: ", stdout);
+	for (i = 0; i < ts->n; i++) {
+		const struct pkt_ipopt_ts_entry *x = &ts->e[i];
+
+		if (x->addr.family)
+			printf("\t%s", ping_who(t, &x->addr, who, sizeof(who)));
+		ping_print_ts_ms(x->ms, &std, &nonstd);
+		putchar('\n');
+	}
+	if (ts->overflow)
+		printf("Unrecorded hops: %u\n", (unsigned)ts->overflow);
+}
+
+static void ping_print_ipopts(struct ping_run *r, const struct ping_event *e)
+{
+	struct pkt_ipopts o;
+
+	if ((!r->c->rroute && r->c->ipts < 0) || !e->ipopt_len)
+		return;
+	/* what a malformed option left parsed is still printed */
+	pkt_ipopts_parse(e->ipopts, e->ipopt_len, &o);
+	if (r->c->rroute && o.rr.present)
+		ping_print_rr(e->t, &o.rr);
+	if (r->c->ipts >= 0 && o.ts.present)
+		ping_print_ts(e->t, &o.ts);
+}
+
+/* -N: "41 bytes from ADDR: host.example.; seq=1; ttl=63", as iputils
+ * prints it: no time (the report has the rtts). */
+static void ping_print_ni(const struct ping_event *e)
+{
+	char who[NI_MAXHOST + 64];
+
+	printf("%zu bytes from %s:%s; seq=%u;", e->bytes,
+	       ping_who(e->t, &e->from, who, sizeof(who)), e->ni_text,
+	       (unsigned)(uint16_t)e->seq);
+}
 
 static void ping_print_reply(struct ping_run *r, const struct ping_event *e)
 {
@@ -1193,7 +1607,9 @@ static void ping_print_reply(struct ping_run *r, const struct ping_event *e)
 	if (r->c->quiet)
 		return;
 	ping_stamp(r, e->rx_real_ns, e->rx_mono_ns);
-	if (e->what)
+	if (e->ni_text)
+		ping_print_ni(e);
+	else if (e->what)
 		printf("%s from %s port %u: seq=%u", e->what,
 		       ping_who(e->t, &e->from, who, sizeof(who)),
 		       (unsigned)r->c->port, (unsigned)e->seq);
@@ -1203,7 +1619,7 @@ static void ping_print_reply(struct ping_run *r, const struct ping_event *e)
 		       (unsigned)(uint16_t)e->seq);
 	if (e->ttl >= 0)
 		printf(" ttl=%d", e->ttl);
-	if (e->rtt_ns >= 0) {
+	if (e->rtt_ns >= 0 && !e->ni_text) {
 		ping_fmt_rtt(rtt, sizeof(rtt), e->rtt_ns, r->c->precise);
 		printf(" time=%s ms", rtt);
 	}
@@ -1213,6 +1629,7 @@ static void ping_print_reply(struct ping_run *r, const struct ping_event *e)
 		printf(" (%s)", e->problem);
 	if (e->state)
 		printf(" (%s)", e->state);
+	ping_print_ipopts(r, e);
 	if (r->c->audible)
 		putchar('\a');
 	putchar('\n');
@@ -1235,6 +1652,42 @@ static void ping_print_error(struct ping_run *r, const struct ping_event *e)
 	       ping_who(e->t, &e->from, who, sizeof(who)),
 	       (unsigned)(uint16_t)e->seq, e->error);
 	fflush(stdout);
+}
+
+/* -R/-T in JSON: "route" lists every recorded address (no "same route"
+ * shorthand: each object stands alone), "timestamps" the raw values. */
+static void ping_json_ipopts(struct ping_run *r, const struct ping_event *e)
+{
+	struct json_writer *w = &r->json;
+	struct pkt_ipopts o;
+	char a[INET6_ADDRSTRLEN];
+	size_t i;
+
+	if ((!r->c->rroute && r->c->ipts < 0) || !e->ipopt_len)
+		return;
+	pkt_ipopts_parse(e->ipopts, e->ipopt_len, &o);
+	if (r->c->rroute && o.rr.present) {
+		json_key(w, "route");
+		json_begin_array(w);
+		for (i = 0; i < o.rr.n; i++)
+			json_string(w, pkt_addr_ntop(&o.rr.addr[i], a, sizeof(a)));
+		json_end_array(w);
+	}
+	if (r->c->ipts < 0 || !o.ts.present)
+		return;
+	json_key(w, "timestamps");
+	json_begin_array(w);
+	for (i = 0; i < o.ts.n; i++) {
+		json_begin_object(w);
+		if (o.ts.e[i].addr.family)
+			json_kv_string(w, "addr", pkt_addr_ntop(&o.ts.e[i].addr,
+							       a, sizeof(a)));
+		json_kv_uint(w, "ms", o.ts.e[i].ms & 0x7fffffffu);
+		json_kv_bool(w, "standard", !(o.ts.e[i].ms & 0x80000000u));
+		json_end_object(w);
+	}
+	json_end_array(w);
+	json_kv_uint(w, "unrecorded_hops", o.ts.overflow);
 }
 
 static void ping_json_event(struct ping_run *r, const struct ping_event *e)
@@ -1268,6 +1721,11 @@ static void ping_json_event(struct ping_run *r, const struct ping_event *e)
 		json_kv_bool(w, "corrupted", e->problem != NULL);
 		if (e->problem)
 			json_kv_string(w, "problem", e->problem);
+		ping_json_ipopts(r, e);
+		if (e->ni_text)
+			json_kv_string(w, "nodeinfo", e->ni_text[0] == ' '
+							      ? e->ni_text + 1
+							      : e->ni_text);
 	}
 	json_end_object(w);
 }
@@ -1332,7 +1790,8 @@ static void ping_on_answer(struct ping_run *r, struct probe_match *m,
 			    ping_wire_bytes(t, e->bytes), p->seq);
 		ping_setbit(t->answered, (uint16_t)p->seq, true);
 	} else if (m->kind == PROBE_REPLY_ECHO) {
-		e->problem = ping_check_reply(r, pp);
+		/* (NI replies carry no echo data to compare) */
+		e->problem = e->ni_text ? NULL : ping_check_reply(r, pp);
 		if (e->problem)
 			stats_error(&t->st, e->rx_mono_ns, STATS_ERR_CORRUPT,
 				    e->bytes);
@@ -1428,6 +1887,36 @@ static int ping_parse_rx(const struct ping_run *r, const struct ping_sock *s,
 	return pkt_parse_icmp(buf, n, s->family, &from, local, pp);
 }
 
+/* -N: an NI reply is ours when its nonce carries our secret; the id and
+ * seq in it find the probe, as for an echo reply. Others are ignored
+ * (a second reply to a query too: the nonce was answered). */
+static void ping_handle_ni(struct ping_run *r, size_t n,
+			   const struct sock_rx *rx, const struct pkt_parsed *pp,
+			   struct ping_event *e)
+{
+	char text[1024];
+	struct probe_fields f;
+	struct probe_match m;
+	struct pkt_ni ni;
+	uint32_t secret;
+
+	if (pkt_ni_parse(r->rxbuf, n, &ni) < 0 || ni.type != PKT_NI_REPLY)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.proto = PKT_PROBE_ICMP;
+	f.dst = e->from;
+	pkt_ni_split_nonce(ni.nonce, &f.icmp_id, &f.icmp_seq, &secret);
+	memset(&m, 0, sizeof(m));
+	m.probe = secret == r->ni_secret ? probe_find(&r->probes, &f) : NULL;
+	if (!m.probe)
+		return;
+	m.kind = PROBE_REPLY_ECHO;
+	pkt_ni_reply_text(&ni, text, sizeof(text));
+	e->ni_text = text;
+	ping_verbose(r, "RCVD", pp);
+	ping_on_answer(r, &m, pp, rx, e);
+}
+
 static void ping_handle_packet(struct ping_run *r, const struct ping_sock *s,
 			       size_t n, const struct sock_rx *rx)
 {
@@ -1444,7 +1933,17 @@ static void ping_handle_packet(struct ping_run *r, const struct ping_sock *s,
 	pkt_addr_from_sockaddr((const struct sockaddr *)&rx->from.ss, &e.from);
 	e.ttl = pp.outer.ip.version ? pp.outer.ip.ttl : rx->ttl;
 	e.bytes = pp.outer.l4_len;
-	if (probe_match(&r->probes, &pp, &e.from, &m)) {
+	if (pp.outer.ip.version == 4) {
+		e.ipopts = pp.outer.ip.opts;
+		e.ipopt_len = pp.outer.ip.opt_len;
+	} else {
+		e.ipopts = rx->ip_opts;
+		e.ipopt_len = rx->ip_opt_len;
+	}
+	if (r->c->ni && pp.outer.l4 == PKT_L4_ICMP && pp.outer.icmp.v6 &&
+	    pp.outer.icmp.type == PKT_NI_REPLY)
+		ping_handle_ni(r, n, rx, &pp, &e);
+	else if (probe_match(&r->probes, &pp, &e.from, &m)) {
 		ping_verbose(r, "RCVD", &pp);
 		ping_on_answer(r, &m, &pp, rx, &e);
 	} else {
@@ -1991,7 +2490,9 @@ static void ping_header(const struct ping_run *r, const struct ping_target *t)
 					     : "connect() probes");
 	else if (t->family == AF_INET)
 		printf("PING %s (%s)%s %lld(%lld) bytes of data.\n", t->name,
-		       t->addr_txt, from, c->size, c->size + 28);
+		       t->addr_txt, from, c->size,
+		       c->size + 28 +
+			       (c->rroute || c->ipts >= 0 ? PKT_IPOPT_MAX : 0));
 	else if (t->numeric || c->numeric)
 		printf("PING %s(%s)%s %lld data bytes\n", t->name, t->addr_txt,
 		       from, c->size);
@@ -2121,6 +2622,9 @@ static int ping_setup(struct ping_run *r, char *err, size_t errlen)
 	r->tcp_sport = (uint16_t)(32768 + ident % 16384);
 	r->tcp_isn = (uint32_t)ident * 2654435761u ^
 		     (uint32_t)sock_realtime_ns();
+	if (getrandom(&r->ni_secret, sizeof(r->ni_secret), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(r->ni_secret))
+		r->ni_secret = r->tcp_isn * 2246822519u;
 	if (ping_setup_targets(r, ident, err, errlen) < 0 ||
 	    ping_setup_tables(r, err, errlen) < 0)
 		return -1;
@@ -2364,6 +2868,10 @@ int cmd_ping_main(int argc, char **argv)
 	rc = cmd_parse(&cmd_ping_opts, argc, argv, ping_on_opt, &c);
 	if (rc == CMD_CONTINUE && c.version) {
 		printf("echolot %s\n", PACKAGE_VERSION);
+		rc = fflush(stdout) == 0 ? 0 : 2;
+	}
+	if (rc == CMD_CONTINUE && c.ni_help) {
+		ping_ni_help();
 		rc = fflush(stdout) == 0 ? 0 : 2;
 	}
 	if (rc == CMD_CONTINUE &&

@@ -398,4 +398,147 @@ int pkt_icmp_ping_format(const struct pkt_icmp *icmp, char *buf, size_t cap);
 int pkt_build_icmp_ext(const struct pkt_icmp_ext *ext, uint8_t *buf,
 		       size_t cap, size_t *needed);
 
+/* ------------------------------------------------------------ IPv4 options */
+
+/* Record route (RFC 791 type 7) and timestamp (type 68) options, as ping
+ * -R and -T send them and print them from replies. */
+#define PKT_IPOPT_MAX 40      /* the most option bytes an IPv4 header holds */
+#define PKT_IPOPT_RR_SLOTS 9  /* addresses a 40-byte header has room for */
+#define PKT_IPOPT_TS_SLOTS 9  /* timestamps (tsonly); pairs: at most 4 */
+
+/* The timestamp option's flag (low nibble of its 4th byte). */
+enum pkt_ts_kind {
+	PKT_TS_ONLY = 0,    /* timestamps only */
+	PKT_TS_ADDR = 1,    /* each hop writes its address and a timestamp */
+	PKT_TS_PRESPEC = 3  /* only the hops named in the option write */
+};
+
+struct pkt_ipopt_rr {
+	bool present;
+	size_t n;                                /* addresses recorded */
+	struct pkt_addr addr[PKT_IPOPT_RR_SLOTS];
+};
+
+struct pkt_ipopt_ts_entry {
+	struct pkt_addr addr; /* family 0 for PKT_TS_ONLY */
+	uint32_t ms;          /* ms since midnight UT; bit 31: non-standard */
+};
+
+struct pkt_ipopt_ts {
+	bool present;
+	uint8_t kind;     /* the flag nibble (enum pkt_ts_kind, or other) */
+	uint8_t overflow; /* hops that found no room (high nibble) */
+	size_t n;         /* entries recorded */
+	struct pkt_ipopt_ts_entry e[PKT_IPOPT_TS_SLOTS];
+};
+
+struct pkt_ipopts {
+	struct pkt_ipopt_rr rr;
+	struct pkt_ipopt_ts ts;
+};
+
+/*
+ * Finds the record route and timestamp options in IPv4 options (the bytes
+ * after the 20-byte header, or what IP_RECVOPTS hands over). Entries count
+ * as recorded up to the option's pointer, never beyond its length. Returns
+ * 0, or PKT_ERR_OPTIONS when an option's length runs past len (or an RR/TS
+ * option is shorter than its fixed part); what was found before stays set.
+ */
+int pkt_ipopts_parse(const uint8_t *buf, size_t len, struct pkt_ipopts *out);
+
+/* A NOP and an empty record route option with 9 slots: 40 bytes for
+ * setsockopt(IP_OPTIONS). Returns the length or PKT_ERR_SPACE. */
+int pkt_ipopt_build_rr(uint8_t *buf, size_t cap, size_t *needed);
+
+/*
+ * An empty timestamp option: PKT_TS_ONLY 40 bytes (9 slots), PKT_TS_ADDR
+ * 36 (4 pairs), PKT_TS_PRESPEC 4 + 8 per hop (hops: 1 to 4 IPv4
+ * addresses). Returns the length or PKT_ERR_SPACE/PKT_ERR_INVAL.
+ */
+int pkt_ipopt_build_ts(enum pkt_ts_kind kind, const struct pkt_addr *hops,
+		       size_t nhops, uint8_t *buf, size_t cap, size_t *needed);
+
+/* ------------------------------------------------------------ node info */
+
+/* RFC 4620 ICMPv6 Node Information queries (type 139) and replies (140),
+ * for ping -N. */
+#define PKT_NI_QUERY 139
+#define PKT_NI_REPLY 140
+#define PKT_NI_HDR 16 /* type, code, checksum, qtype, flags, nonce */
+
+/* Query codes: what the subject is. */
+enum pkt_ni_subject {
+	PKT_NI_SUBJ_IPV6 = 0,
+	PKT_NI_SUBJ_NAME = 1, /* (also: no subject, for NOOP) */
+	PKT_NI_SUBJ_IPV4 = 2
+};
+
+/* Reply codes. */
+enum pkt_ni_code {
+	PKT_NI_SUCCESS = 0,
+	PKT_NI_REFUSED = 1,
+	PKT_NI_UNKNOWN = 2 /* the responder does not know the qtype */
+};
+
+enum pkt_ni_qtype {
+	PKT_NI_NOOP = 0,
+	PKT_NI_NAME = 2,  /* node name */
+	PKT_NI_ADDRS = 3, /* node (IPv6) addresses */
+	PKT_NI_IPV4 = 4   /* IPv4 addresses */
+};
+
+/* Flags of the address qtypes (host order). */
+#define PKT_NI_FLAG_T 0x0001 /* the reply was truncated */
+#define PKT_NI_FLAG_A 0x0002 /* addresses of all interfaces */
+#define PKT_NI_FLAG_C 0x0004 /* IPv4-compatible/-mapped addresses */
+#define PKT_NI_FLAG_L 0x0008 /* link-local */
+#define PKT_NI_FLAG_S 0x0010 /* site-local */
+#define PKT_NI_FLAG_G 0x0020 /* global */
+
+struct pkt_ni {
+	uint8_t type, code;
+	uint16_t qtype, flags;
+	uint8_t nonce[8];
+	const uint8_t *data; /* subject (query) or reply data */
+	size_t data_len;
+};
+
+/* Parses an NI query or reply as raw ICMPv6 sockets return it (no IPv6
+ * header). Returns 0, PKT_ERR_TRUNCATED (shorter than 16 bytes) or
+ * PKT_ERR_INVAL (another ICMPv6 type). */
+int pkt_ni_parse(const uint8_t *buf, size_t len, struct pkt_ni *out);
+
+/* ping's nonce: the echo-like id and seq, then 32 bits of the run's
+ * secret (so replies to someone else's query do not match). */
+void pkt_ni_make_nonce(uint16_t id, uint16_t seq, uint32_t secret,
+		       uint8_t nonce[8]);
+void pkt_ni_split_nonce(const uint8_t nonce[8], uint16_t *id, uint16_t *seq,
+			uint32_t *secret);
+
+/*
+ * A name as an NI subject, in DNS wire format (RFC 4620 section 3): with
+ * fqdn, the labels and one zero-length label; without, a single label
+ * and two. A trailing dot is dropped. Returns the length or
+ * PKT_ERR_SPACE, or PKT_ERR_INVAL for an empty label, a label over 63
+ * bytes, a name over 255 bytes, or several labels without fqdn.
+ */
+int pkt_ni_encode_name(const char *name, bool fqdn, uint8_t *buf, size_t cap,
+		       size_t *needed);
+
+/* Builds a query (checksum left 0: the kernel fills it on raw ICMPv6
+ * sockets). Returns the length or PKT_ERR_SPACE/PKT_ERR_INVAL. */
+int pkt_ni_build_query(uint16_t qtype, uint16_t flags,
+		       enum pkt_ni_subject code, const uint8_t nonce[8],
+		       const uint8_t *subject, size_t subject_len,
+		       uint8_t *buf, size_t cap, size_t *needed);
+
+/*
+ * iputils ping's text for a reply: the names ("host.example." with a dot
+ * for a fully-qualified name, "host" for a single-component one) or the
+ * addresses, joined by ", "; "refused", "unknown" (qtype unknown),
+ * "unknown code(N)", "parse error (truncated)" for data cut short,
+ * "unknown qtype(N)". snprintf-style return value.
+ */
+int pkt_ni_reply_text(const struct pkt_ni *ni, char *buf, size_t cap);
+
 #endif

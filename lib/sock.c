@@ -165,6 +165,13 @@ static int sock_cmsg_int(const struct cmsghdr *c)
 	return v;
 }
 
+int sock_enable_rx_opts(int fd)
+{
+	int on = 1;
+
+	return setsockopt(fd, IPPROTO_IP, IP_RECVOPTS, &on, sizeof(on));
+}
+
 int sock_enable_recverr(int fd, int family)
 {
 	int on = 1;
@@ -229,6 +236,15 @@ static void sock_decode_cmsgs(struct msghdr *msg, struct sock_rx *rx)
 			   (c->cmsg_level == IPPROTO_IPV6 &&
 			    c->cmsg_type == IPV6_TCLASS)) {
 			rx->tos = sock_cmsg_int(c);
+		} else if (c->cmsg_level == IPPROTO_IP &&
+			   c->cmsg_type == IP_RECVOPTS &&
+			   c->cmsg_len >= CMSG_LEN(0)) {
+			size_t n = c->cmsg_len - CMSG_LEN(0);
+
+			if (n > sizeof(rx->ip_opts))
+				n = sizeof(rx->ip_opts);
+			memcpy(rx->ip_opts, CMSG_DATA(c), n);
+			rx->ip_opt_len = n;
 		}
 	}
 }

@@ -41,6 +41,8 @@ struct sock_rx {
 	int tos;            /* IP_TOS / IPV6_TCLASS, or -1 */
 	bool truncated;     /* MSG_TRUNC: the datagram was longer than buf */
 	struct sock_ee ee;  /* with MSG_ERRQUEUE: the error, if any */
+	uint8_t ip_opts[40]; /* IP_RECVOPTS: the IPv4 options received */
+	size_t ip_opt_len;   /* 0: none (or not asked for) */
 };
 
 /*
@@ -75,6 +77,10 @@ int sock_enable_rx_info(int fd, int family);
  * start at the IP header, so TTL and TOS cmsgs would be paid for twice
  * on every packet. Returns 0 or -1 with errno. */
 int sock_enable_rx_stamp(int fd);
+
+/* Asks for the IPv4 options of every received packet (IP_RECVOPTS), for
+ * sockets whose reads start after the IP header. Returns 0 or -1. */
+int sock_enable_rx_opts(int fd);
 
 /* Asks for ICMP errors on the socket's error queue (IP_RECVERR or
  * IPV6_RECVERR; read them with sock_recv(..., MSG_ERRQUEUE, ...)).

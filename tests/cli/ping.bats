@@ -363,6 +363,77 @@ iputils_part() {
 	[[ ${lines[1]} =~ ^"reply from 127.0.0.1 port $port: seq=1 ".*"(open)"$ ]]
 }
 
+# Everything up to the rtt line with the rtts, the run time and the
+# timestamps' values taken out (they differ between two runs; a delta on
+# loopback is 0 or, across a millisecond tick, 1: tests/net checks them).
+ipopt_part() {
+	iputils_part | sed -E -e 's/time=[0-9.]+ ms/time=T ms/' \
+		-e 's/time [0-9]+ms$/time Tms/' -e 's/rtt min.*/rtt/' \
+		-e 's/\t[0-9]+ absolute$/\tA absolute/' -e 's/\t[01]$/\tD/'
+}
+
+@test "-R: the RR lines and (same route) exactly as iputils prints them" {
+	run "$ECHOLOT" ping -R -c 3 -i 0.2 127.0.0.1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "PING 127.0.0.1 (127.0.0.1) 56(124) bytes of data." ]
+	[[ ${lines[1]} =~ ^"64 bytes from 127.0.0.1: icmp_seq=1 ttl=64 time=" ]]
+	[ "${lines[2]}" = $'RR: \t127.0.0.1' ]
+	[ "${lines[3]}" = $'\t127.0.0.1' ]
+	[[ ${lines[6]} =~ ^"64 bytes from 127.0.0.1: icmp_seq=2 ttl=64 time="[0-9.]+$' ms\t(same route)'$ ]]
+	[[ ${lines[7]} == *$'\t(same route)' ]]
+	ours=$(ipopt_part <<<"$output")
+	theirs=$(ping -R -c 3 -i 0.2 127.0.0.1 | ipopt_part)
+	diff <(echo "$ours") <(echo "$theirs")
+	# names for a named target, as iputils
+	run "$ECHOLOT" ping -R -c 1 localhost
+	[ "${lines[2]}" = $'RR: \tlocalhost (127.0.0.1)' ]
+	diff <(ipopt_part <<<"$output") <(ping -R -c 1 localhost | ipopt_part)
+}
+
+@test "-T tsonly, tsandaddr, tsprespec: the TS lines as iputils prints them" {
+	for t in tsonly tsandaddr "tsprespec 127.0.0.1"; do
+		# shellcheck disable=SC2086
+		run "$ECHOLOT" ping -T $t -c 2 -i 0.2 127.0.0.1
+		[ "$status" -eq 0 ]
+		[ "${lines[0]}" = "PING 127.0.0.1 (127.0.0.1) 56(124) bytes of data." ]
+		[[ ${lines[2]} =~ ^"TS: "$'\t'(127.0.0.1$'\t')?[0-9]+" absolute"$ ]]
+		ours=$(ipopt_part <<<"$output")
+		# shellcheck disable=SC2086
+		theirs=$(ping -T $t -c 2 -i 0.2 127.0.0.1 | ipopt_part)
+		diff <(echo "$ours") <(echo "$theirs")
+	done
+	# the absolute value is ms since midnight UT (within a second)
+	run "$ECHOLOT" ping -T tsonly -c 1 127.0.0.1
+	ms=$(sed -n 's/^TS: \t\([0-9]*\) absolute$/\1/p' <<<"$output")
+	now=$(( ($(date -u +%s%N) / 1000000) % 86400000 ))
+	[ $(( now - ms )) -ge 0 ] && [ $(( now - ms )) -lt 1000 ]
+}
+
+@test "--json -R/-T: route and timestamps arrays" {
+	run "$ECHOLOT" ping --json -R -c 1 127.0.0.1
+	[ "$status" -eq 0 ]
+	[ "$(jq -c .route <<<"${lines[0]}")" = '["127.0.0.1","127.0.0.1","127.0.0.1","127.0.0.1"]' ]
+	run "$ECHOLOT" ping --json -T tsandaddr -c 1 127.0.0.1
+	[ "$(jq -r '.timestamps | length' <<<"${lines[0]}")" = 4 ]
+	[ "$(jq -r '.timestamps[0].addr' <<<"${lines[0]}")" = 127.0.0.1 ]
+	[ "$(jq -r '.timestamps[0].standard' <<<"${lines[0]}")" = true ]
+	[ "$(jq -r '.unrecorded_hops' <<<"${lines[0]}")" = 0 ]
+}
+
+@test "-N help lists iputils' queries and subjects, exit 0; -N needs a raw socket" {
+	run "$ECHOLOT" ping -N help
+	[ "$status" -eq 0 ]
+	theirs=$(ping -N help ::1 2>&1 | tail -n +2)
+	[ "$(tail -n +2 <<<"$output")" = "$theirs" ]
+	[[ ${lines[0]} == "echolot ping -6 -N <nodeinfo opt>" ]]
+	run unshare -n sh -c 'ip link set lo up &&
+		sysctl -q -w net.ipv4.ping_group_range="0 2147483647" &&
+		exec setpriv --reuid nobody --regid nogroup --clear-groups "$0" ping -N name -c 1 ::1' "$ECHOLOT"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == "echolot ping: -N needs a raw ICMPv6 socket: run as root or give CAP_NET_RAW"* ]]
+}
+
 @test "-b: a broadcast target is refused without it" {
 	run "$ECHOLOT" ping -c 1 255.255.255.255
 	[ "$status" -eq 2 ]
@@ -406,5 +477,27 @@ iputils_part() {
 -F 5 -4 127.0.0.1|-F
 -c 1 no-such-host.invalid|cannot resolve 'no-such-host.invalid'
 -6 -c 1 127.0.0.1|cannot resolve '127.0.0.1'
+-R -6 -c 1 ::1|-R: IP options are IPv4 only
+-T tsonly -6 -c 1 ::1|-T: IP options are IPv4 only
+-R -c 1 ::1|-R: ::1 is an IPv6 address
+-R -T tsonly -c 1 127.0.0.1|-R and -T exclude each other
+-R --tcp -c 1 127.0.0.1|-R: ICMP echo only
+-T tsonly --udp -c 1 127.0.0.1|-T: ICMP echo only
+-T everything -c 1 127.0.0.1|'everything' is not one of: tsonly, tsandaddr, tsprespec
+-T|'-T' needs a value
+-T tsprespec -c 1 127.0.0.1|1 to 4 hop addresses before the target (got 0)
+-T tsprespec 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.1|(got 5)
+-T tsprespec no-such-host.invalid 127.0.0.1|-T tsprespec: cannot resolve 'no-such-host.invalid'
+-N bogus ::1|-N: 'bogus' is not a Node Information query
+-N|'-N' needs a value
+-N name -N ipv4 ::1|-N: 'ipv4' asks another query type
+-N subject-ipv6=::1 ::1|-N: a subject needs a query
+-N name -N subject-ipv6=::1 -N subject-name=x ::1|one subject only
+-N name -N subject-name=a..b ::1|not a valid DNS name
+-N name -N subject-ipv4=no-such-host.invalid ::1|cannot resolve 'no-such-host.invalid'
+-N name -4 -c 1 localhost|-N: Node Information queries are IPv6 only
+-N name -c 1 127.0.0.1|-N: 127.0.0.1 is an IPv4 address
+-N name -R -c 1 ::1|-N and -R exclude each other
+-N ipv6 --udp -c 1 ::1|-N: not with --tcp
 EOF
 }

@@ -3,7 +3,8 @@
  * (IP packet, ICMP or TCP/UDP without IP header, pcap link layers), every layer
  * (ICMP quotations and RFC 4884 extensions included), the summaries at
  * every detail, and one property: a parsed packet rebuilt by pkt_build
- * parses again to the same fields.
+ * parses again to the same fields. Also the IPv4 RR/TS option parser
+ * and the Node Information reply texts.
  */
 #include "packet.h"
 
@@ -64,6 +65,42 @@ static void rebuild(const struct pkt_parsed *p)
 		abort();
 }
 
+/* ping -R/-T: the RR and TS options, alone (IP_RECVOPTS hands them
+ * over without header) and as a parsed header holds them. */
+static void ipopts(const uint8_t *data, size_t size)
+{
+	struct pkt_ipopts o;
+	struct pkt_parsed p;
+
+	if (pkt_ipopts_parse(data, size, &o) == 0 &&
+	    (o.rr.n > PKT_IPOPT_RR_SLOTS || o.ts.n > PKT_IPOPT_TS_SLOTS))
+		abort();
+	if (pkt_parse(data, size, &p) == 0 && p.outer.ip.version == 4)
+		pkt_ipopts_parse(p.outer.ip.opts, p.outer.ip.opt_len, &o);
+}
+
+/* ping -N: a Node Information reply and its text, whatever the type
+ * byte says (so every input reaches the data parsers). */
+static void nodeinfo(const uint8_t *data, size_t size)
+{
+	uint8_t b[300];
+	struct pkt_ni ni;
+	char t[512];
+	size_t n = size < sizeof(b) ? size : sizeof(b);
+
+	if (n < PKT_NI_HDR)
+		return;
+	memcpy(b, data, n);
+	b[0] = PKT_NI_REPLY;
+	if (pkt_ni_parse(b, n, &ni) != 0)
+		abort();
+	if (pkt_ni_reply_text(&ni, t, sizeof(t)) < 0 || strlen(t) >= sizeof(t))
+		abort();
+	pkt_ni_reply_text(&ni, t, 5);
+	if (strlen(t) > 4)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const int dlts[] = {0, 1, 12, 101, 113, 228, 229, 276};
@@ -89,5 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	texts(&p);
 	for (i = 0; i < sizeof(dlts) / sizeof(dlts[0]); i++)
 		pkt_parse_link(data, size, dlts[i], &p);
+	ipopts(data, size);
+	nodeinfo(data, size);
 	return 0;
 }

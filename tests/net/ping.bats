@@ -13,6 +13,7 @@ setup() {
 }
 
 teardown() {
+	ni_stop
 	topo_cleanup
 }
 
@@ -240,4 +241,227 @@ EOF2
 	topo_exec client timeout -s INT 1 "$ECHOLOT" ping -n -f -q "$TOPO_SERVER4" >"$BATS_TEST_TMPDIR/out" || true
 	grep -Eq "^[0-9]+ packets transmitted, [0-9]+ received" "$BATS_TEST_TMPDIR/out"
 	grep -q "^Raw packets sent: " "$BATS_TEST_TMPDIR/out"
+}
+
+# The lines of a -R/-T reply block: from the first RR:/TS: line to the
+# blank line after it (bats' $lines drops blank lines, so use the text).
+ipopt_block() {
+	sed -n '/^\(RR\|TS\): /,/^$/p' | sed '/^$/q'
+}
+
+@test "-R through two routers: the routers' and the server's addresses, as iputils; then (same route)" {
+	topo_up 2
+	run ping_c -n -R -c 2 -i 0.2 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	echo "$output"
+	[ "${lines[0]}" = "PING $TOPO_SERVER4 ($TOPO_SERVER4) 56(124) bytes of data." ]
+	# every host adds the address it sends from, the server the one it
+	# received on, and the client its own on the way in
+	want=$(printf 'RR: \t%s\n' 198.18.0.1
+		printf '\t%s\n' 198.18.1.1 198.18.2.1 "$TOPO_SERVER4" "$TOPO_SERVER4" \
+			"$TOPO_R2_4" "$TOPO_R1_4" 198.18.0.1)
+	[ "$(ipopt_block <<<"$output")" = "$want" ]
+	[[ ${lines[10]} =~ ^"64 bytes from $TOPO_SERVER4: icmp_seq=2 ttl=62 time="[0-9.]+$' ms\t(same route)'$ ]]
+	theirs=$(topo_exec client ping -n -R -c 2 -i 0.2 "$TOPO_SERVER4")
+	[ "$(ipopt_block <<<"$theirs")" = "$want" ]
+	[[ $theirs == *$'ms\t(same route)'* ]]
+}
+
+@test "-R through three routers: nine addresses fill the option, as iputils shows" {
+	topo_up 3
+	run ping_c -n -R -c 1 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	ours=$(ipopt_block <<<"$output")
+	echo "$ours"
+	[ "$(grep -c . <<<"$ours")" -eq 9 ]
+	# the last slot goes to router 1 on the way back: no room for the client
+	[ "$(tail -n 1 <<<"$ours")" = $'\t'"$TOPO_R1_4" ]
+	theirs=$(topo_exec client ping -n -R -c 1 "$TOPO_SERVER4" | ipopt_block)
+	[ "$ours" = "$theirs" ]
+}
+
+@test "-R on a datagram socket (as nobody): the route comes from IP_RECVOPTS" {
+	topo_up 1
+	topo_exec client sysctl -q -w net.ipv4.ping_group_range="0 2147483647"
+	run topo_exec client setpriv --reuid nobody --regid nogroup --clear-groups \
+		"$ECHOLOT" ping -n -R -c 2 -i 0.2 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	want=$(printf 'RR: \t%s\n' 198.18.0.1
+		printf '\t%s\n' 198.18.1.1 "$TOPO_SERVER4" "$TOPO_SERVER4" \
+			"$TOPO_R1_4" 198.18.0.1)
+	[ "$(ipopt_block <<<"$output")" = "$want" ]
+	[[ $output == *$'ms\t(same route)'* ]]
+	run topo_exec client setpriv --reuid nobody --regid nogroup --clear-groups \
+		"$ECHOLOT" ping -n -T tsandaddr -c 1 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	[[ ${lines[3]} =~ ^$'\t'"$TOPO_R1_4"$'\t'[0-9]+$ ]]
+}
+
+@test "-T tsandaddr across a router that holds packets 30 ms: its address, the deltas, unrecorded hops, as iputils" {
+	topo_up --delay 1:30 1
+	run ping_c -n -T tsandaddr -c 1 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	echo "$output"
+	[[ ${lines[2]} =~ ^"TS: "$'\t'"198.18.0.1"$'\t'[0-9]+" absolute"$ ]]
+	[[ ${lines[3]} =~ ^$'\t'"$TOPO_R1_4"$'\t'[0-9]+$ ]]
+	# the server stamps 30 ms after the router (the hold), its reply at once
+	[[ ${lines[4]} =~ ^$'\t'"$TOPO_SERVER4"$'\t'([0-9]+)$ ]]
+	d=${BASH_REMATCH[1]}
+	[ "$d" -ge 29 ] && [ "$d" -le 45 ]
+	[[ ${lines[5]} =~ ^$'\t'"$TOPO_SERVER4"$'\t'[01]$ ]]
+	[ "${lines[6]}" = "Unrecorded hops: 2" ]
+	theirs=$(topo_exec client ping -n -T tsandaddr -c 1 "$TOPO_SERVER4" | ipopt_block)
+	shape() { sed -E 's/\t[0-9]+( absolute)?$/\tN\1/'; }
+	[ "$(ipopt_block <<<"$output" | shape)" = "$(shape <<<"$theirs")" ]
+}
+
+@test "-T tsonly: six timestamps through a router, the two holds in the deltas; tsprespec: only the named hops" {
+	topo_up --delay 1:30 1
+	run ping_c -n -T tsonly -c 1 "$TOPO_SERVER4"
+	[ "$status" -eq 0 ]
+	echo "$output"
+	block=$(ipopt_block <<<"$output")
+	[ "$(grep -c . <<<"$block")" -eq 6 ]
+	# the deltas after the absolute value add up to the rtt's two holds
+	sum=$(sed -n '2,$s/^\t\([0-9]*\)$/\1/p' <<<"$block" | paste -sd+ | bc)
+	[ "$sum" -ge 58 ] && [ "$sum" -le 90 ]
+	run ping_c -n -T tsprespec "$TOPO_R1_4" "$TOPO_SERVER4" "$TOPO_SERVER4" -c 1
+	[ "$status" -eq 0 ]
+	ours=$(ipopt_block <<<"$output")
+	[[ $(sed -n 1p <<<"$ours") =~ ^"TS: "$'\t'"$TOPO_R1_4"$'\t'[0-9]+" absolute"$ ]]
+	[[ $(sed -n 2p <<<"$ours") =~ ^$'\t'"$TOPO_SERVER4"$'\t' ]]
+	theirs=$(topo_exec client ping -n -T tsprespec "$TOPO_R1_4" "$TOPO_SERVER4" -c 1 "$TOPO_SERVER4" | ipopt_block)
+	[ "$(cut -f2 <<<"$ours")" = "$(cut -f2 <<<"$theirs")" ]
+}
+
+# ---- -N: Linux never answers Node Information queries, so the server
+# runs tests/helpers/ni_responder.py (it logs each query it answers).
+
+# ni_start COUNT [responder options]: the responder for COUNT queries.
+ni_start() {
+	local count=$1 i
+	shift
+	: >"$BATS_TEST_TMPDIR/ni.log"
+	topo_exec server timeout 20 python3 "$BATS_TEST_DIRNAME/../helpers/ni_responder.py" \
+		--addr6 "$TOPO_SERVER6" --addr6 fe80::2 --other6 2001:2:0:99::2 \
+		--addr4 "$TOPO_SERVER4" --other4 198.18.99.2 "$@" "$count" 15 \
+		>"$BATS_TEST_TMPDIR/ni.log" &
+	NI_JOB=$!
+	for i in $(seq 200); do
+		NI_PID=$(sed -n 's/^ready //p' "$BATS_TEST_TMPDIR/ni.log")
+		[ -n "$NI_PID" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# (waits for the responder's job only: other tests' servers run on)
+ni_stop() {
+	if [ -n "${NI_PID:-}" ]; then
+		kill "$NI_PID" 2>/dev/null || true
+		NI_PID=
+	fi
+	if [ -n "${NI_JOB:-}" ]; then
+		wait "$NI_JOB" 2>/dev/null || true
+		NI_JOB=
+	fi
+}
+
+# ni_both "-N ARGS" [responder options]: one query from echolot, one from
+# iputils; $ours and $theirs are the reply lines, $q_ours and $q_theirs
+# the queries as the responder saw them.
+ni_both() {
+	local args=$1
+	shift
+	ni_start 2 "$@"
+	# shellcheck disable=SC2086
+	ours=$(ping_c -c 1 -W 2 $args "$TOPO_SERVER6" | sed -n 2p)
+	# shellcheck disable=SC2086
+	theirs=$(topo_exec client ping -c 1 -W 2 $args "$TOPO_SERVER6" | sed -n 2p)
+	ni_stop
+	q_ours=$(sed -n 2p "$BATS_TEST_TMPDIR/ni.log")
+	q_theirs=$(sed -n 3p "$BATS_TEST_TMPDIR/ni.log")
+	echo "ours:   $ours | $q_ours"
+	echo "theirs: $theirs | $q_theirs"
+}
+
+@test "-N name/ipv6/ipv4 and their flags: the queries iputils sends, the reply lines it prints" {
+	topo_up 1
+	ni_both "-N name"
+	[ "$ours" = "41 bytes from $TOPO_SERVER6: server.example.test.; seq=1; ttl=63" ]
+	[ "$ours" = "$theirs" ]
+	# the subject is the target's address (code 0)
+	[ "$q_ours" = "query code=0 qtype=2 flags=0x0000 subject=20010002000000010000000000000002" ]
+	[ "$q_ours" = "$q_theirs" ]
+	ni_both "-N ipv6"
+	[ "$ours" = "56 bytes from $TOPO_SERVER6: $TOPO_SERVER6, fe80::2; seq=1; ttl=63" ]
+	[ "$ours" = "$theirs" ] && [ "$q_ours" = "$q_theirs" ]
+	ni_both "-N ipv6-global -N ipv6-sitelocal"
+	[[ $q_ours == "query code=0 qtype=3 flags=0x0030 "* ]]
+	[ "$ours" = "36 bytes from $TOPO_SERVER6: $TOPO_SERVER6; seq=1; ttl=63" ]
+	[ "$ours" = "$theirs" ] && [ "$q_ours" = "$q_theirs" ]
+	for q in ipv6-all ipv6-linklocal ipv6-compatible ipv4 ipv4-all; do
+		ni_both "-N $q"
+		[ "$ours" = "$theirs" ] && [ "$q_ours" = "$q_theirs" ]
+	done
+	[ "$ours" = "32 bytes from $TOPO_SERVER6: $TOPO_SERVER4, 198.18.99.2; seq=1; ttl=63" ]
+}
+
+@test "-N subjects: addresses and names encoded as iputils sends them (subject-fqdn as RFC 4620 says)" {
+	topo_up 1
+	for subj in subject-ipv6=2001:2::1 subject-ipv4=198.18.0.1 subject-name=foo \
+		subject-name=foo.bar subject-name=foo.; do
+		ni_both "-N name -N $subj"
+		[ "$q_ours" = "$q_theirs" ]
+		[ "$ours" = "$theirs" ]
+	done
+	# subject-fqdn: one zero label ends a fully-qualified name (RFC 4620
+	# section 3); iputils 20221126 sends two, the single-component form
+	ni_both "-N name -N subject-fqdn=foo"
+	[ "$q_ours" = "query code=1 qtype=2 flags=0x0000 subject=03666f6f00" ]
+	[ "$q_theirs" = "query code=1 qtype=2 flags=0x0000 subject=03666f6f0000" ]
+	ni_both "-N ipv4 -N subject-name=single"
+	[ "$q_ours" = "query code=1 qtype=4 flags=0x0000 subject=0673696e676c650000" ]
+	[ "$q_ours" = "$q_theirs" ]
+}
+
+@test "-N replies: several names, refused, unknown qtype, cut data, as iputils prints them" {
+	topo_up 1
+	ni_both "-N name" --name a.b --name single --name c.d
+	[ "$ours" = "39 bytes from $TOPO_SERVER6: a.b., single, c.d.; seq=1; ttl=63" ]
+	[ "$ours" = "$theirs" ]
+	ni_both "-N name" --refuse
+	[ "$ours" = "16 bytes from $TOPO_SERVER6: refused; seq=1; ttl=63" ]
+	[ "$ours" = "$theirs" ]
+	ni_both "-N ipv6" --code 2
+	[ "$ours" = "16 bytes from $TOPO_SERVER6: unknown; seq=1; ttl=63" ]
+	[ "$ours" = "$theirs" ]
+	for cut in 0 4 5; do
+		ni_both "-N name" --truncate $cut
+		[ "$ours" = "$theirs" ]
+	done
+	ni_both "-N ipv6" --truncate 30
+	[ "$ours" = "46 bytes from $TOPO_SERVER6: $TOPO_SERVER6, parse error (truncated); seq=1; ttl=63" ]
+	[ "$ours" = "$theirs" ]
+}
+
+@test "-N: a reply with a foreign nonce is not ours; counts, rtts and --json for the ones that are" {
+	topo_up 1
+	ni_start 1 --bad-nonce
+	run ping_c -c 1 -W 1 -N name "$TOPO_SERVER6"
+	ni_stop
+	[ "$status" -eq 1 ]
+	[[ $output == *"1 packets transmitted, 0 received, 100% packet loss"* ]]
+	ni_start 3
+	run ping_c -c 3 -i 0.2 -N ipv4 "$TOPO_SERVER6"
+	[ "$status" -eq 0 ]
+	[ "${lines[3]}" = "24 bytes from $TOPO_SERVER6: $TOPO_SERVER4; seq=3; ttl=63" ]
+	[[ $output == *"3 packets transmitted, 3 received, 0% packet loss"* ]]
+	[[ $output == *"rtt min/avg/max/mdev = "* ]]
+	ni_stop
+	ni_start 1
+	run ping_c -c 1 --json -N name "$TOPO_SERVER6"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .nodeinfo <<<"${lines[0]}")" = "server.example.test." ]
+	[ "$(jq -r .bytes <<<"${lines[0]}")" = 41 ]
 }

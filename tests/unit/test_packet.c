@@ -1253,6 +1253,391 @@ UNIT_TEST(test_addr_helpers)
 	CHECK_STR(pkt_addr_ntop(&a, t, sizeof(t)), "?");
 }
 
+/* ------------------------------------------------------------ IPv4 options */
+
+/* Options of replies iputils' ping -R / -T got across one router
+ * (198.18.0.1 - r1 - 198.18.1.2), as tcpdump showed them on the wire. */
+static const uint8_t rr_reply[40] = {
+	0x07, 0x27, 0x18, 198, 18, 0, 1, 198, 18, 1, 1, 198,
+	18,   1,    2,	  198, 18, 1, 2, 198, 18, 0, 2,
+};
+static const uint8_t ts_addr_reply[36] = {
+	0x44, 0x24, 0x25, 0x11, 198,  18,   0,	  1,	0x02, 0xae, 0x0d, 0xf3,
+	198,  18,   0,	  2,	0x02, 0xae, 0x0d, 0xf3, 198,  18,   1,	  2,
+	0x02, 0xae, 0x0e, 0x11, 198,  18,   1,	  2,	0x02, 0xae, 0x0e, 0x11,
+};
+static const uint8_t ts_prespec_reply[20] = {
+	0x44, 0x14, 0x15, 0x03, 198, 18, 0,    2,    0x02, 0xae,
+	0x0e, 0x35, 198,  18,	1,   1,	 0x02, 0xae, 0x0e, 0x53,
+};
+
+static const char *ipv4_txt(const struct pkt_addr *a, char *buf, size_t len)
+{
+	return pkt_addr_ntop(a, buf, len);
+}
+
+UNIT_TEST(test_ipopt_build)
+{
+	uint8_t b[64], want[40];
+	struct pkt_addr hops[5];
+	size_t need = 0, i;
+
+	memset(want, 0, sizeof(want));
+	want[0] = 1, want[1] = 7, want[2] = 39, want[3] = 4;
+	CHECK_EQ(pkt_ipopt_build_rr(b, sizeof(b), &need), 40);
+	CHECK_EQ(need, 40);
+	CHECK_MEM(b, want, 40);
+	CHECK_EQ(pkt_ipopt_build_rr(b, 39, &need), PKT_ERR_SPACE);
+	CHECK_EQ(need, 40);
+
+	memset(want, 0, sizeof(want));
+	want[0] = 68, want[1] = 40, want[2] = 5, want[3] = 0;
+	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_ONLY, NULL, 0, b, sizeof(b), &need),
+		 40);
+	CHECK_MEM(b, want, 40);
+	want[1] = 36, want[3] = 1;
+	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_ADDR, NULL, 0, b, sizeof(b), &need),
+		 36);
+	CHECK_MEM(b, want, 36);
+
+	for (i = 0; i < 5; i++)
+		CHECK_EQ(pkt_addr_pton(i ? "198.18.1.1" : "198.18.0.2",
+				       &hops[i]),
+			 0);
+	memset(want, 0, sizeof(want));
+	memcpy(want,
+	       "\x44\x14\x05\x03\xc6\x12\x00\x02\0\0\0\0"
+	       "\xc6\x12\x01\x01\0\0\0\0",
+	       20);
+	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 2, b, sizeof(b),
+				    &need),
+		 20);
+	CHECK_MEM(b, want, 20);
+	CHECK_EQ(pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 2, b, 19, &need),
+		 PKT_ERR_SPACE);
+	CHECK_EQ(need, 20);
+	CHECK_EQ(
+		pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 0, b, sizeof(b), NULL),
+		PKT_ERR_INVAL);
+	CHECK_EQ(
+		pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 5, b, sizeof(b), NULL),
+		PKT_ERR_INVAL);
+	CHECK_EQ(pkt_addr_pton("2001:2::1", &hops[1]), 0);
+	CHECK_EQ(
+		pkt_ipopt_build_ts(PKT_TS_PRESPEC, hops, 2, b, sizeof(b), NULL),
+		PKT_ERR_INVAL);
+	CHECK_EQ(pkt_ipopt_build_ts((enum pkt_ts_kind)2, NULL, 0, b, sizeof(b),
+				    NULL),
+		 PKT_ERR_INVAL);
+}
+
+UNIT_TEST(test_ipopt_parse_wire)
+{
+	struct pkt_ipopts o;
+	char t[64];
+
+	CHECK_EQ(pkt_ipopts_parse(rr_reply, sizeof(rr_reply), &o), 0);
+	CHECK(o.rr.present);
+	CHECK(!o.ts.present);
+	CHECK_EQ(o.rr.n, 5);
+	CHECK_STR(ipv4_txt(&o.rr.addr[0], t, sizeof(t)), "198.18.0.1");
+	CHECK_STR(ipv4_txt(&o.rr.addr[1], t, sizeof(t)), "198.18.1.1");
+	CHECK_STR(ipv4_txt(&o.rr.addr[3], t, sizeof(t)), "198.18.1.2");
+	CHECK_STR(ipv4_txt(&o.rr.addr[4], t, sizeof(t)), "198.18.0.2");
+
+	CHECK_EQ(pkt_ipopts_parse(ts_addr_reply, sizeof(ts_addr_reply), &o), 0);
+	CHECK(o.ts.present);
+	CHECK(!o.rr.present);
+	CHECK_EQ(o.ts.kind, PKT_TS_ADDR);
+	CHECK_EQ(o.ts.overflow, 1);
+	CHECK_EQ(o.ts.n, 4);
+	CHECK_STR(ipv4_txt(&o.ts.e[1].addr, t, sizeof(t)), "198.18.0.2");
+	CHECK_EQ(o.ts.e[0].ms, 0x02ae0df3);
+	CHECK_EQ(o.ts.e[3].ms, 0x02ae0e11);
+
+	CHECK_EQ(pkt_ipopts_parse(ts_prespec_reply, sizeof(ts_prespec_reply),
+				  &o),
+		 0);
+	CHECK_EQ(o.ts.kind, PKT_TS_PRESPEC);
+	CHECK_EQ(o.ts.overflow, 0);
+	CHECK_EQ(o.ts.n, 2);
+	CHECK_STR(ipv4_txt(&o.ts.e[1].addr, t, sizeof(t)), "198.18.1.1");
+	CHECK_EQ(o.ts.e[1].ms, 0x02ae0e53);
+}
+
+/* Every prefix of a real option, in an exact-size heap copy: cut inside
+ * the option it is an error, never a read past the end. */
+UNIT_TEST(test_ipopt_truncated)
+{
+	const uint8_t *src[3] = {rr_reply, ts_addr_reply, ts_prespec_reply};
+	size_t k, n;
+
+	for (k = 0; k < 3; k++) {
+		/* up to the option's own length (the RR one has a pad) */
+		for (n = 0; n < src[k][1]; n++) {
+			uint8_t *b = malloc(n ? n : 1);
+			struct pkt_ipopts o;
+			int rc;
+
+			memcpy(b, src[k], n);
+			rc = pkt_ipopts_parse(b, n, &o);
+			CHECK_EQ(rc, n == 0 ? 0 : PKT_ERR_OPTIONS);
+			CHECK(!o.rr.present && !o.ts.present);
+			free(b);
+		}
+	}
+}
+
+UNIT_TEST(test_ipopt_malformed)
+{
+	struct pkt_ipopts o;
+	/* the pointer past the length: at most what the length holds */
+	uint8_t rr_full[40] = {1, 7, 39, 255};
+	uint8_t rr_lowptr[7] = {7, 7, 2, 1, 2, 3, 4};
+	uint8_t ts_odd[12] = {68, 12, 11, 0x30, 1, 2, 3, 4, 5, 6, 7, 8};
+	uint8_t nop_eol[6] = {1, 1, 0, 7, 0, 0}; /* after EOL: ignored */
+	uint8_t zero_len[4] = {1, 7, 0, 4};
+	uint8_t one_len[3] = {68, 1, 5};
+	uint8_t rr_short[2] = {7, 2};
+	uint8_t ts_short[3] = {68, 3, 5};
+	uint8_t other_first[12] = {0x83, 3, 4, 68, 8, 9, 0x01, 0, 0, 0, 0, 0};
+	uint8_t two_rr[14] = {7, 7, 8, 10, 0, 0, 1, 7, 7, 8, 10, 0, 0, 2};
+
+	CHECK_EQ(pkt_ipopts_parse(rr_full, sizeof(rr_full), &o), 0);
+	CHECK_EQ(o.rr.n, 9);
+	CHECK_EQ(pkt_ipopts_parse(rr_lowptr, sizeof(rr_lowptr), &o), 0);
+	CHECK(o.rr.present);
+	CHECK_EQ(o.rr.n, 0);
+	/* a pointer inside the second entry: the first one only */
+	CHECK_EQ(pkt_ipopts_parse(ts_odd, sizeof(ts_odd), &o), 0);
+	CHECK_EQ(o.ts.kind, PKT_TS_ONLY);
+	CHECK_EQ(o.ts.overflow, 3);
+	CHECK_EQ(o.ts.n, 1);
+	CHECK_EQ(o.ts.e[0].ms, 0x01020304);
+	CHECK_EQ(o.ts.e[0].addr.family, 0);
+	CHECK_EQ(pkt_ipopts_parse(nop_eol, sizeof(nop_eol), &o), 0);
+	CHECK(!o.rr.present);
+	CHECK_EQ(pkt_ipopts_parse(zero_len, sizeof(zero_len), &o),
+		 PKT_ERR_OPTIONS);
+	CHECK_EQ(pkt_ipopts_parse(one_len, sizeof(one_len), &o),
+		 PKT_ERR_OPTIONS);
+	CHECK_EQ(pkt_ipopts_parse(rr_short, sizeof(rr_short), &o),
+		 PKT_ERR_OPTIONS);
+	CHECK_EQ(pkt_ipopts_parse(ts_short, sizeof(ts_short), &o),
+		 PKT_ERR_OPTIONS);
+	/* an unknown option is skipped by its length */
+	CHECK_EQ(pkt_ipopts_parse(other_first, sizeof(other_first), &o), 0);
+	CHECK(o.ts.present);
+	CHECK_EQ(o.ts.n, 0);
+	CHECK_EQ(pkt_ipopts_parse(two_rr, sizeof(two_rr), &o), 0);
+	CHECK_EQ(o.rr.n, 1);
+	CHECK_EQ(o.rr.addr[0].a[3], 1);
+	CHECK_EQ(pkt_ipopts_parse(NULL, 0, &o), 0);
+}
+
+/* ------------------------------------------------------------ node info */
+
+/* A reply to -N name as tests/helpers/ni_responder.py sends it: names
+ * a.b (fqdn), single (single-component) and c.d. */
+static const uint8_t ni_names_reply[] = {
+	140, 0,	  0,   0,   0,	 2,   0, 0, 0,	 1,   2,   3,	4,
+	5,   6,	  7,   0,   0,	 0,   0, 1, 'a', 1,   'b', 0,	6,
+	's', 'i', 'n', 'g', 'l', 'e', 0, 0, 1,	 'c', 1,   'd', 0,
+};
+
+/* The text of a reply with qtype, code and data, as ping -N prints it. */
+static const char *ni_text(uint16_t qtype, uint8_t code, const uint8_t *d,
+			   size_t n, char *out, size_t cap)
+{
+	uint8_t b[256];
+	struct pkt_ni ni;
+
+	memset(b, 0, PKT_NI_HDR);
+	b[0] = PKT_NI_REPLY;
+	b[1] = code;
+	b[5] = (uint8_t)qtype;
+	if (n)
+		memcpy(b + PKT_NI_HDR, d, n);
+	if (pkt_ni_parse(b, PKT_NI_HDR + n, &ni) != 0)
+		return "(parse failed)";
+	pkt_ni_reply_text(&ni, out, cap);
+	return out;
+}
+
+UNIT_TEST(test_ni_build)
+{
+	/* iputils' -N name to 2001:2:0:1::2 on the wire (checksum 0: the
+	 * kernel fills it), with our nonce in place of its */
+	static const uint8_t want[] = {
+		0x8b, 0,    0,	  0,	0,    2,    0,	  0, 0x12, 0x34, 0,
+		1,    0xde, 0xad, 0xbe, 0xef, 0x20, 0x01, 0, 2,	   0,	 0,
+		0,    1,    0,	  0,	0,    0,    0,	  0, 0,	   2,
+	};
+	uint8_t nonce[8], b[64], n[300];
+	struct pkt_addr a;
+	struct pkt_ni ni;
+	uint16_t id, seq;
+	uint32_t secret;
+	size_t need = 0;
+	char name[300];
+
+	pkt_ni_make_nonce(0x1234, 1, 0xdeadbeef, nonce);
+	pkt_ni_split_nonce(nonce, &id, &seq, &secret);
+	CHECK_EQ(id, 0x1234);
+	CHECK_EQ(seq, 1);
+	CHECK_EQ(secret, 0xdeadbeef);
+	CHECK_EQ(pkt_addr_pton("2001:2:0:1::2", &a), 0);
+	CHECK_EQ(pkt_ni_build_query(PKT_NI_NAME, 0, PKT_NI_SUBJ_IPV6, nonce,
+				    a.a, 16, b, sizeof(b), &need),
+		 32);
+	CHECK_MEM(b, want, sizeof(want));
+	CHECK_EQ(pkt_ni_build_query(PKT_NI_NAME, 0, PKT_NI_SUBJ_IPV6, nonce,
+				    a.a, 16, b, 31, &need),
+		 PKT_ERR_SPACE);
+	CHECK_EQ(need, 32);
+	CHECK_EQ(pkt_ni_parse(b, 32, &ni), 0);
+	CHECK_EQ(ni.type, PKT_NI_QUERY);
+	CHECK_EQ(ni.qtype, PKT_NI_NAME);
+	CHECK_EQ(ni.data_len, 16);
+	CHECK_MEM(ni.nonce, nonce, 8);
+	/* flags (ipv6-global + ipv6-sitelocal as iputils sends them) */
+	CHECK_EQ(pkt_ni_build_query(PKT_NI_ADDRS, PKT_NI_FLAG_G | PKT_NI_FLAG_S,
+				    PKT_NI_SUBJ_IPV6, nonce, a.a, 16, b,
+				    sizeof(b), NULL),
+		 32);
+	CHECK_MEM(b + 4, "\x00\x03\x00\x30", 4);
+	CHECK_EQ(pkt_ni_build_query(PKT_NI_NAME, 0, (enum pkt_ni_subject)3,
+				    nonce, NULL, 0, b, sizeof(b), NULL),
+		 PKT_ERR_INVAL);
+
+	/* names as iputils encodes subject-name=foo, =foo.bar, =foo. */
+	CHECK_EQ(pkt_ni_encode_name("foo", false, n, sizeof(n), &need), 6);
+	CHECK_MEM(n,
+		  "\x03"
+		  "foo\0\0",
+		  6);
+	CHECK_EQ(pkt_ni_encode_name("foo.bar", true, n, sizeof(n), &need), 9);
+	CHECK_MEM(n,
+		  "\x03"
+		  "foo\x03"
+		  "bar\0",
+		  9);
+	CHECK_EQ(pkt_ni_encode_name("foo.", true, n, sizeof(n), NULL), 5);
+	CHECK_MEM(n,
+		  "\x03"
+		  "foo\0",
+		  5);
+	CHECK_EQ(pkt_ni_encode_name("foo.bar.", true, n, sizeof(n), NULL), 9);
+	CHECK_EQ(pkt_ni_encode_name("foo.bar", false, n, sizeof(n), NULL),
+		 PKT_ERR_INVAL);
+	CHECK_EQ(pkt_ni_encode_name("a..b", true, n, sizeof(n), NULL),
+		 PKT_ERR_INVAL);
+	CHECK_EQ(pkt_ni_encode_name("", true, n, sizeof(n), NULL),
+		 PKT_ERR_INVAL);
+	CHECK_EQ(pkt_ni_encode_name(".", true, n, sizeof(n), NULL),
+		 PKT_ERR_INVAL);
+	CHECK_EQ(pkt_ni_encode_name("foo", false, n, 5, &need), PKT_ERR_SPACE);
+	CHECK_EQ(need, 6);
+	memset(name, 'x', 64);
+	name[64] = 0;
+	CHECK_EQ(pkt_ni_encode_name(name, true, n, sizeof(n), NULL),
+		 PKT_ERR_INVAL);
+	name[63] = 0;
+	CHECK_EQ(pkt_ni_encode_name(name, true, n, sizeof(n), NULL), 65);
+	memset(name, 'x', 260);
+	for (need = 63; need < 260; need += 64)
+		name[need] = '.';
+	name[260] = 0;
+	CHECK_EQ(pkt_ni_encode_name(name, true, n, sizeof(n), NULL),
+		 PKT_ERR_INVAL);
+}
+
+/* The texts iputils' ping -N printed for these replies from
+ * ni_responder.py (tests/net/ping.bats compares the two programs). */
+UNIT_TEST(test_ni_reply_text)
+{
+	static const uint8_t a6[] = {
+		0, 0, 0, 0, 0x20, 1, 0, 2, 0, 0, 0,    1,    0, 0,
+		0, 0, 0, 0, 0,	  2, 0, 0, 0, 0, 0xfe, 0x80, 0, 0,
+		0, 0, 0, 0, 0,	  0, 0, 0, 0, 0, 0,    2,
+	};
+	static const uint8_t a4[] = {0, 0, 0, 0, 198, 18, 1,  2,
+				     0, 0, 0, 0, 198, 18, 99, 2};
+	static const uint8_t nm[] = {0, 0, 0, 0, 3, 'f', 'o', 'o', 0};
+	struct pkt_ni ni;
+	char t[256];
+
+	CHECK_EQ(pkt_ni_parse(ni_names_reply, sizeof(ni_names_reply), &ni), 0);
+	CHECK_EQ(pkt_ni_reply_text(&ni, t, sizeof(t)), 19);
+	CHECK_STR(t, " a.b., single, c.d.");
+	CHECK_STR(ni_text(PKT_NI_NAME, 0, nm, sizeof(nm), t, sizeof(t)),
+		  " foo.");
+	CHECK_STR(ni_text(PKT_NI_NAME, 0, nm, 4, t, sizeof(t)), "");
+	CHECK_STR(ni_text(PKT_NI_NAME, 0, nm, 0, t, sizeof(t)),
+		  " parse error (too short)");
+	CHECK_STR(ni_text(PKT_NI_NAME, 0, nm, 5, t, sizeof(t)),
+		  " parse error (truncated)");
+	CHECK_STR(ni_text(PKT_NI_NAME, 0, nm, 8, t, sizeof(t)),
+		  " parse error (truncated)");
+	CHECK_STR(ni_text(PKT_NI_ADDRS, 0, a6, sizeof(a6), t, sizeof(t)),
+		  " 2001:2:0:1::2, fe80::2");
+	CHECK_STR(ni_text(PKT_NI_ADDRS, 0, a6, 30, t, sizeof(t)),
+		  " 2001:2:0:1::2, parse error (truncated)");
+	CHECK_STR(ni_text(PKT_NI_ADDRS, 0, a6, 4, t, sizeof(t)),
+		  " parse error (truncated)");
+	CHECK_STR(ni_text(PKT_NI_ADDRS, 0, a6, 0, t, sizeof(t)), "");
+	CHECK_STR(ni_text(PKT_NI_IPV4, 0, a4, sizeof(a4), t, sizeof(t)),
+		  " 198.18.1.2, 198.18.99.2");
+	CHECK_STR(ni_text(PKT_NI_IPV4, 0, a4, 12, t, sizeof(t)),
+		  " 198.18.1.2, parse error (truncated)");
+	CHECK_STR(ni_text(PKT_NI_NAME, 1, NULL, 0, t, sizeof(t)), " refused");
+	CHECK_STR(ni_text(PKT_NI_NAME, 2, NULL, 0, t, sizeof(t)), " unknown");
+	CHECK_STR(ni_text(PKT_NI_NAME, 7, NULL, 0, t, sizeof(t)),
+		  " unknown code(07)");
+	CHECK_STR(ni_text(9, 0, NULL, 0, t, sizeof(t)), " unknown qtype(0x09)");
+	CHECK_STR(ni_text(PKT_NI_NOOP, 0, NULL, 0, t, sizeof(t)), "");
+	/* compression pointers are not allowed in NI names */
+	CHECK_STR(ni_text(PKT_NI_NAME, 0, (const uint8_t *)"\0\0\0\0\xc0\x0c",
+			  6, t, sizeof(t)),
+		  " parse error (truncated)");
+	/* a short buffer: terminated, the full length returned */
+	CHECK_EQ(pkt_ni_reply_text(&ni, t, 6), 19);
+	CHECK_STR(t, " a.b.");
+	CHECK_EQ(pkt_ni_parse(ni_names_reply, sizeof(ni_names_reply), &ni), 0);
+	CHECK_EQ(pkt_ni_reply_text(&ni, NULL, 0), 19);
+}
+
+/* Every prefix of a reply, in an exact-size heap copy. */
+UNIT_TEST(test_ni_truncated)
+{
+	size_t n;
+
+	for (n = 0; n <= sizeof(ni_names_reply); n++) {
+		uint8_t *b = malloc(n ? n : 1);
+		struct pkt_ni ni;
+		char t[128];
+		int rc;
+
+		memcpy(b, ni_names_reply, n);
+		rc = pkt_ni_parse(b, n, &ni);
+		CHECK_EQ(rc, n < PKT_NI_HDR ? PKT_ERR_TRUNCATED : 0);
+		if (rc == 0) {
+			CHECK(pkt_ni_reply_text(&ni, t, sizeof(t)) >= 0);
+			/* cut inside a label: an error, not a name */
+			if (n == 23 || n == 29)
+				CHECK_STR(t,
+					  n == 23 ? " parse error (truncated)"
+						  : " a.b., parse error "
+						    "(truncated)");
+		}
+		free(b);
+	}
+	CHECK_EQ(pkt_ni_parse((const uint8_t *)"\x80\0\0\0\0\0\0\0\0\0\0\0"
+					       "\0\0\0\0",
+			      16, &(struct pkt_ni){0}),
+		 PKT_ERR_INVAL);
+}
+
 UNIT_MAIN(UNIT_CASE(test_checksum_rfc1071), UNIT_CASE(test_checksum_captured),
 	  UNIT_CASE(test_rebuild_captured), UNIT_CASE(test_summary_nping_tcp),
 	  UNIT_CASE(test_summary_nping_udp), UNIT_CASE(test_summary_nping_icmp),
@@ -1266,4 +1651,7 @@ UNIT_MAIN(UNIT_CASE(test_checksum_rfc1071), UNIT_CASE(test_checksum_captured),
 	  UNIT_CASE(test_corrupted_fields), UNIT_CASE(test_strerror),
 	  UNIT_CASE(test_builder_space), UNIT_CASE(test_link_layers),
 	  UNIT_CASE(test_ping_texts), UNIT_CASE(test_ping_texts_captured),
-	  UNIT_CASE(test_addr_helpers))
+	  UNIT_CASE(test_addr_helpers), UNIT_CASE(test_ipopt_build),
+	  UNIT_CASE(test_ipopt_parse_wire), UNIT_CASE(test_ipopt_truncated),
+	  UNIT_CASE(test_ipopt_malformed), UNIT_CASE(test_ni_build),
+	  UNIT_CASE(test_ni_reply_text), UNIT_CASE(test_ni_truncated))
