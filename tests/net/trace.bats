@@ -377,6 +377,74 @@ assert d["hops"][3]["diff"] == [] and d["hops"][3]["changed"] == d["hops"][2]["c
 	done
 }
 
+# The quoted UDP checksum of each time exceeded that router 3 sends, as
+# seen in a capture: "SRC CSUM" per packet (inner source, hex checksum).
+quoted_csums() {
+	python3 - "$1" "$2" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+order = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+off = 24
+while off + 16 <= len(data):
+    caplen = struct.unpack(order + "I", data[off + 8:off + 12])[0]
+    pkt = data[off + 16:off + 16 + caplen]
+    off += 16 + caplen
+    ip = pkt[14:]                       # Ethernet on veth
+    if len(ip) < 20 or ip[9] != 1:
+        continue
+    if ".".join(map(str, ip[12:16])) != sys.argv[2]:
+        continue
+    icmp = ip[(ip[0] & 15) * 4:]
+    if len(icmp) < 8 + 28 or icmp[0] != 11:
+        continue
+    inner = icmp[8:]
+    udp = inner[(inner[0] & 15) * 4:]
+    if inner[9] != 17 or len(udp) < 8:
+        continue
+    print(".".join(map(str, inner[12:16])), "%04x" % struct.unpack(">H", udp[6:8]))
+PY
+}
+
+# What a Linux masquerade leaves to see. Router 3, behind the NAT, quotes
+# the probe as NATed: our source replaced by router 2's, the UDP checksum
+# changed with it. Conntrack then rewrites the quotation back on its way
+# to us - the address and the checksum (6.x kernels update the inner
+# transport checksum too), so the client gets back exactly what it sent
+# and no quotation-based test can see this NAT. The capture proves it,
+# and echolot must not claim a NAT or a change it cannot see.
+@test "Linux masquerade restores the quoted checksum too: nothing to detect, and echolot claims nothing" {
+	topo_up --nat 2 4
+	topo_capture_start r2 toserver "$BATS_TEST_TMPDIR/behind.pcap" icmp
+	topo_capture_start client toserver "$BATS_TEST_TMPDIR/front.pcap" icmp
+	trace -n --udp --json "$TOPO_SERVER4"
+	topo_capture_stop
+	[ "$status" -eq 0 ]
+	local json=$output
+	run quoted_csums "$BATS_TEST_TMPDIR/behind.pcap" "$TOPO_R3_4"
+	echo "behind the NAT: $output"
+	local behind=$output
+	run quoted_csums "$BATS_TEST_TMPDIR/front.pcap" "$TOPO_R3_4"
+	echo "at the client: $output"
+	local front=$output
+	[ -n "$behind" ] && [ -n "$front" ]
+	# behind the NAT: router 2's server-side address and one checksum;
+	# at the client: our address and a different checksum (flow-stable
+	# probes all carry one checksum)
+	[ "$(awk '{ print $1 }' <<<"$behind" | sort -u)" = 198.18.2.1 ]
+	[ "$(awk '{ print $1 }' <<<"$front" | sort -u)" = 198.18.0.1 ]
+	local c_behind c_front
+	c_behind=$(awk '{ print $2 }' <<<"$behind" | sort -u)
+	c_front=$(awk '{ print $2 }' <<<"$front" | sort -u)
+	[ "$(wc -l <<<"$c_behind")" -eq 1 ] && [ "$(wc -l <<<"$c_front")" -eq 1 ]
+	[ "$c_behind" != "$c_front" ]
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [h["nat"] for h in d["hops"]] == [False] * 5, d["hops"]
+assert all(h["diff"] == [] for h in d["hops"]), d["hops"]
+' <<<"$json"
+}
+
 @test "routers with the kernel's ICMP rate limit: replies it ate are asked for again" {
 	# burst of 6, then one a second: 8 probes per hop overrun it; the
 	# lost ones are resent after 250 ms, 500 ms and 1 s, and the refill
