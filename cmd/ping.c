@@ -1471,9 +1471,11 @@ static void ping_send_icmp(struct ping_run *r, struct ping_target *t)
 		ping_after_send_fail(r, t, EMSGSIZE, loop_now_ns());
 		return;
 	}
-	/* The send time as close to the syscall as we can take it. */
-	p.tx_real_ns = sock_realtime_ns();
+	/* The send time as close to the syscall as we can take it: the
+	 * realtime stamp last, since the rtt is the kernel's (realtime)
+	 * receive stamp minus it. */
 	p.tx_mono_ns = loop_now_ns();
+	p.tx_real_ns = sock_realtime_ns();
 	n = sendto(t->fd, r->txbuf, (size_t)len, 0,
 		   r->c->connect ? NULL : (struct sockaddr *)&t->addr.ss,
 		   r->c->connect ? 0 : t->addr.len);
@@ -2962,8 +2964,8 @@ static void ping_send_tcp(struct ping_run *r, struct ping_target *t)
 			ping_verbose(r, "SENT", &pp);
 		}
 	}
-	p.tx_real_ns = sock_realtime_ns();
 	p.tx_mono_ns = loop_now_ns();
+	p.tx_real_ns = sock_realtime_ns();
 	n = sendto(t->fd, r->txbuf, (size_t)len, 0,
 		   (struct sockaddr *)&t->addr.ss, t->addr.len);
 	ping_after_sendto(r, t, &p, n < 0 ? errno : 0, (size_t)len);
@@ -3103,8 +3105,8 @@ static struct ping_conn *ping_conn_start(struct ping_run *r,
 	k->run = r;
 	k->t = t;
 	k->seq = t->ntx;
-	k->tx_real_ns = sock_realtime_ns();
 	k->tx_mono_ns = loop_now_ns();
+	k->tx_real_ns = sock_realtime_ns();
 	rc = connect(fd, (struct sockaddr *)&dst.ss, dst.len);
 	if (rc < 0 && errno != EINPROGRESS) {
 		int e = errno;
@@ -3192,8 +3194,8 @@ static void ping_send_udp(struct ping_run *r, struct ping_target *t)
 
 	if (!k)
 		return;
-	k->tx_real_ns = sock_realtime_ns();
 	k->tx_mono_ns = loop_now_ns();
+	k->tx_real_ns = sock_realtime_ns();
 	n = send(k->fd, r->payload, r->payload_len, 0);
 	stats_sent(&t->st, k->tx_mono_ns,
 		   ping_wire_bytes(t, 8 + r->payload_len));
