@@ -99,6 +99,8 @@ struct shell_rl {
 	SHELL_RL_VARS(SHELL_RL_MEMBER)
 #undef SHELL_RL_MEMBER
 };
+_Static_assert(offsetof(struct shell_rl, dl) == 0,
+	       "dynlib_table_open keeps the handle first");
 
 static const struct dynlib_sym shell_rl_syms[] = {
 #define SHELL_RL_SYM(x) DYNLIB_SYM(struct shell_rl, x),
@@ -702,28 +704,10 @@ static void shell_readline_setup(const struct shell_rl *rl)
 /* Loads libreadline into a table; NULL with the reason in err. */
 static struct shell_rl *shell_rl_open(char *err, size_t errlen)
 {
-	struct shell_rl *rl = calloc(1, sizeof(*rl));
-
-	if (!rl) {
-		snprintf(err, errlen, "cannot load libreadline: out of memory");
-		return NULL;
-	}
-	rl->dl = dynlib_open(shell_rl_sonames, shell_rl_syms,
-			     sizeof(shell_rl_syms) / sizeof(shell_rl_syms[0]),
-			     rl, err, errlen);
-	if (!rl->dl) {
-		free(rl);
-		return NULL;
-	}
-	return rl;
-}
-
-static void shell_rl_close(struct shell_rl *rl)
-{
-	if (!rl)
-		return;
-	dynlib_close(rl->dl);
-	free(rl);
+	return dynlib_table_open(shell_rl_sonames, shell_rl_syms,
+				 sizeof(shell_rl_syms) /
+					 sizeof(shell_rl_syms[0]),
+				 sizeof(struct shell_rl), err, errlen);
 }
 
 static int shell_interactive(struct shell *sh)
@@ -755,7 +739,7 @@ static int shell_interactive(struct shell *sh)
 	}
 	shell_history_close(sh);
 	sh->rl = shell_rl_callbacks = NULL;
-	shell_rl_close(rl);
+	dynlib_table_close(rl);
 	return sh->status;
 }
 

@@ -41,6 +41,8 @@ struct capture_lib {
 	CAPTURE_PCAP_FUNCS(CAPTURE_MEMBER)
 #undef CAPTURE_MEMBER
 };
+_Static_assert(offsetof(struct capture_lib, dl) == 0,
+	       "dynlib_table_open keeps the handle first");
 
 static const struct dynlib_sym capture_syms[] = {
 #define CAPTURE_SYM(fn) DYNLIB_SYM(struct capture_lib, fn),
@@ -70,28 +72,9 @@ static void capture_errf(char *err, size_t errlen, const char *fmt, ...)
 
 static struct capture_lib *capture_lib_open(char *err, size_t errlen)
 {
-	struct capture_lib *lib = calloc(1, sizeof(*lib));
-
-	if (!lib) {
-		capture_errf(err, errlen, "cannot load libpcap: out of memory");
-		return NULL;
-	}
-	lib->dl = dynlib_open(capture_sonames, capture_syms,
-			      sizeof(capture_syms) / sizeof(capture_syms[0]),
-			      lib, err, errlen);
-	if (!lib->dl) {
-		free(lib);
-		return NULL;
-	}
-	return lib;
-}
-
-static void capture_lib_close(struct capture_lib *lib)
-{
-	if (!lib)
-		return;
-	dynlib_close(lib->dl);
-	free(lib);
+	return dynlib_table_open(capture_sonames, capture_syms,
+				 sizeof(capture_syms) / sizeof(capture_syms[0]),
+				 sizeof(struct capture_lib), err, errlen);
 }
 
 static int capture_ip_type(uint16_t et)
@@ -186,7 +169,7 @@ int capture_open(struct capture *c, const char *iface, int snaplen,
 		p = NULL;
 	}
 	if (!p) {
-		capture_lib_close(c->lib);
+		dynlib_table_close(c->lib);
 		c->lib = NULL;
 		c->fd = -1;
 		return -1;
@@ -317,7 +300,7 @@ void capture_close(struct capture *c)
 {
 	if (c->pcap)
 		c->lib->pcap_close(c->pcap);
-	capture_lib_close(c->lib);
+	dynlib_table_close(c->lib);
 	c->lib = NULL;
 	c->pcap = NULL;
 	c->fd = -1;

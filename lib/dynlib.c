@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* dlsym hands out functions as void *: POSIX requires the two pointer
@@ -57,4 +58,37 @@ void dynlib_close(void *handle)
 {
 	if (handle)
 		dlclose(handle);
+}
+
+void *dynlib_table_open(const char *const *sonames,
+			const struct dynlib_sym *syms, size_t n, size_t size,
+			char *err, size_t errlen)
+{
+	void *table = calloc(1, size);
+	void *h;
+
+	if (!table) {
+		if (err && errlen)
+			snprintf(err, errlen, "cannot load %s: out of memory",
+				 sonames[0]);
+		return NULL;
+	}
+	h = dynlib_open(sonames, syms, n, table, err, errlen);
+	if (!h) {
+		free(table);
+		return NULL;
+	}
+	memcpy(table, &h, sizeof(h)); /* the handle is the first member */
+	return table;
+}
+
+void dynlib_table_close(void *table)
+{
+	void *h;
+
+	if (!table)
+		return;
+	memcpy(&h, table, sizeof(h));
+	dynlib_close(h);
+	free(table);
 }

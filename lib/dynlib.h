@@ -34,4 +34,16 @@ void *dynlib_open(const char *const *sonames, const struct dynlib_sym *syms,
 
 void dynlib_close(void *handle);
 
+/*
+ * The usual holder of a library: a table struct whose FIRST member is the
+ * handle (`void *dl`), the function pointers after it. dynlib_table_open
+ * allocates it zeroed (size bytes) and loads the library into it; NULL
+ * with the reason in err. dynlib_table_close unloads and frees it (NULL
+ * is fine).
+ */
+void *dynlib_table_open(const char *const *sonames,
+			const struct dynlib_sym *syms, size_t n, size_t size,
+			char *err, size_t errlen);
+void dynlib_table_close(void *table);
+
 #endif

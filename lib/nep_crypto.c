@@ -33,6 +33,8 @@ struct nep_crypto {
 	NEP_CRYPTO_FUNCS(NEP_CRYPTO_MEMBER)
 #undef NEP_CRYPTO_MEMBER
 };
+_Static_assert(offsetof(struct nep_crypto, dl) == 0,
+	       "dynlib_table_open keeps the handle first");
 
 static const struct dynlib_sym nep_crypto_syms[] = {
 #define NEP_CRYPTO_SYM(fn) DYNLIB_SYM(struct nep_crypto, fn),
@@ -57,32 +59,19 @@ static void nep_crypto_warm(const struct nep_crypto *k)
 
 struct nep_crypto *nep_crypto_open(char *err, size_t errlen)
 {
-	struct nep_crypto *k = calloc(1, sizeof(*k));
+	struct nep_crypto *k = dynlib_table_open(
+		nep_crypto_sonames, nep_crypto_syms,
+		sizeof(nep_crypto_syms) / sizeof(nep_crypto_syms[0]),
+		sizeof(struct nep_crypto), err, errlen);
 
-	if (!k) {
-		if (err && errlen)
-			snprintf(err, errlen,
-				 "cannot load libcrypto: out of memory");
-		return NULL;
-	}
-	k->dl = dynlib_open(nep_crypto_sonames, nep_crypto_syms,
-			    sizeof(nep_crypto_syms) /
-				    sizeof(nep_crypto_syms[0]),
-			    k, err, errlen);
-	if (!k->dl) {
-		free(k);
-		return NULL;
-	}
-	nep_crypto_warm(k);
+	if (k)
+		nep_crypto_warm(k);
 	return k;
 }
 
 void nep_crypto_close(struct nep_crypto *k)
 {
-	if (!k)
-		return;
-	dynlib_close(k->dl);
-	free(k);
+	dynlib_table_close(k);
 }
 
 /* The labels nping hashes into each key (ASCII, no terminator). */
