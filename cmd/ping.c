@@ -542,12 +542,24 @@ static int ping_ts_hops(struct ping_conf *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The first target written as an address of family fam, or NULL: -R/-T
+ * and -N fix the family, and a literal of the other one cannot follow. */
+static const char *ping_literal_of(const struct ping_conf *c, int fam)
+{
+	struct pkt_addr a;
+	size_t i;
+
+	for (i = 0; i < c->ntargets; i++)
+		if (pkt_addr_pton(c->targets[i], &a) == 0 && a.family == fam)
+			return c->targets[i];
+	return NULL;
+}
+
 /* -R and -T: IPv4 options of ICMP echo requests, one kind at a time. */
 static int ping_ipopt_check(struct ping_conf *c, char *err, size_t errlen)
 {
 	const char *o = c->rroute ? "-R" : "-T";
-	struct pkt_addr a;
-	size_t i;
+	const char *lit;
 
 	if (!c->rroute && c->ipts < 0)
 		return 0;
@@ -559,13 +571,11 @@ static int ping_ipopt_check(struct ping_conf *c, char *err, size_t errlen)
 					      "not for -6", o);
 	if (c->mode != PING_ICMP)
 		return ping_errf(err, errlen, "%s: ICMP echo only", o);
-	for (i = 0; i < c->ntargets; i++)
-		if (pkt_addr_pton(c->targets[i], &a) == 0 &&
-		    a.family == AF_INET6)
-			return ping_errf(err, errlen,
-					 "%s: %s is an IPv6 address; IP "
-					 "options are IPv4 only",
-					 o, c->targets[i]);
+	if ((lit = ping_literal_of(c, AF_INET6)) != NULL)
+		return ping_errf(err, errlen,
+				 "%s: %s is an IPv6 address; IP options are "
+				 "IPv4 only",
+				 o, lit);
 	/* names resolve to their IPv4 address, as with -4 */
 	c->family = AF_INET;
 	if (c->ipts == PING_TS_PRESPEC)
@@ -576,8 +586,7 @@ static int ping_ipopt_check(struct ping_conf *c, char *err, size_t errlen)
 /* -N: queries go to IPv6 targets, instead of echo requests. */
 static int ping_ni_check(struct ping_conf *c, char *err, size_t errlen)
 {
-	struct pkt_addr a;
-	size_t i;
+	const char *lit;
 
 	if (!c->ni)
 		return 0;
@@ -596,13 +605,11 @@ static int ping_ni_check(struct ping_conf *c, char *err, size_t errlen)
 	if (c->mode != PING_ICMP)
 		return ping_errf(err, errlen, "-N: not with --tcp, "
 					      "--tcp-connect or --udp");
-	for (i = 0; i < c->ntargets; i++)
-		if (pkt_addr_pton(c->targets[i], &a) == 0 &&
-		    a.family == AF_INET)
-			return ping_errf(err, errlen,
-					 "-N: %s is an IPv4 address; Node "
-					 "Information queries are IPv6 only",
-					 c->targets[i]);
+	if ((lit = ping_literal_of(c, AF_INET)) != NULL)
+		return ping_errf(err, errlen,
+				 "-N: %s is an IPv4 address; Node Information "
+				 "queries are IPv6 only",
+				 lit);
 	c->family = AF_INET6;
 	return 0;
 }
