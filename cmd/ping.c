@@ -2595,6 +2595,26 @@ static int ping_setup_tables(struct ping_run *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* Below this gap between sends, with no probe in flight, the loop waits
+ * for the next send busily, as iputils does below 10 ms: an idle CPU
+ * makes the next loopback round trip slower (see loop_set_spin). */
+#define PING_SPIN_BELOW_NS 10000000
+
+static bool ping_spin_ok(void *arg)
+{
+	const struct ping_run *r = arg;
+
+	return probe_count(&r->probes) == 0;
+}
+
+static bool ping_spins(const struct ping_run *r)
+{
+	int64_t gap = ping_gap_ns(r);
+
+	return (r->c->mode == PING_ICMP || r->c->mode == PING_TCP) &&
+	       !r->c->flood && gap > 0 && gap < PING_SPIN_BELOW_NS;
+}
+
 static int ping_setup_loop(struct ping_run *r, char *err, size_t errlen)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
@@ -2606,6 +2626,8 @@ static int ping_setup_loop(struct ping_run *r, char *err, size_t errlen)
 	     loop_signals(&r->loop, sigs, 4, ping_on_signal, r) < 0))
 		return ping_errf(err, errlen, "event loop: %s",
 				 strerror(errno));
+	if (ping_spins(r))
+		loop_set_spin(&r->loop, PING_SPIN_BELOW_NS, ping_spin_ok, r);
 	/* Polled, not in the epoll set: a flood mostly finds its reply
 	 * queued and never waits, and a socket in an epoll set costs a
 	 * wake-up call for every packet it gets and every one it sends

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -347,6 +348,22 @@ static int loop_ppoll_wait(struct loop *l, struct epoll_event *evs, int max,
 	return loop_epoll_wait(l, evs, max, 0);
 }
 
+void loop_set_spin(struct loop *l, int64_t within_ns, bool (*ok)(void *),
+		   void *arg)
+{
+	l->spin_ns = within_ns > 0 ? within_ns : 0;
+	l->spin_ok = ok;
+	l->spin_arg = arg;
+}
+
+/* Whether to poll and yield instead of sleeping wait_ns (loop_set_spin):
+ * only for a wait that ends at a timer due soon, never for "forever". */
+static bool loop_spinning(struct loop *l, int64_t wait_ns)
+{
+	return l->spin_ns > 0 && wait_ns > 0 && wait_ns <= l->spin_ns &&
+	       l->ntimers > 0 && (!l->spin_ok || l->spin_ok(l->spin_arg));
+}
+
 static void loop_dispatch(struct loop *l, int fd, uint32_t events, int *ran)
 {
 	if (l->stop || !events || fd < 0 || (size_t)fd >= l->nslots ||
@@ -364,6 +381,10 @@ int loop_run_once(struct loop *l, int64_t max_wait_ns)
 	size_t np = l->npolled, i;
 	int n, ran = 0;
 
+	if (loop_spinning(l, wait_ns)) {
+		sched_yield();
+		wait_ns = 0;
+	}
 	if (np)
 		n = loop_ppoll_wait(l, evs, LOOP_MAX_EVENTS, pfds, wait_ns);
 	else

@@ -52,6 +52,9 @@ struct loop {
 	size_t npolled;
 	bool stop;
 	bool no_pwait2; /* epoll_pwait2 said ENOSYS once: do not ask again */
+	int64_t spin_ns; /* see loop_set_spin; 0 = always sleep */
+	bool (*spin_ok)(void *arg);
+	void *spin_arg;
 	int status; /* set by loop_stop(), returned by loop_run() */
 };
 
@@ -91,6 +94,19 @@ bool loop_timer_cancel(struct loop *l, uint64_t id);
  * for normal delivery). Returns 0 or -1 with errno. */
 int loop_signals(struct loop *l, const int *signals, size_t n,
 		 loop_signal_fn fn, void *arg);
+
+/*
+ * Busy-waiting: while the next timer is due within within_ns and ok(arg)
+ * agrees (ok may be NULL), the loop polls its fds without blocking and
+ * yields the CPU to anything else runnable instead of sleeping. A CPU
+ * that never goes idle keeps the kernel's code and data warm in its
+ * caches; on a virtual machine an idle vCPU halts, the host runs other
+ * work on the core, and the next send takes about a microsecond longer
+ * on loopback (ping -i 0.002 here: 4.5 against 3.5 us minimum, 13 against
+ * 6 us on average). The price is a busy CPU. within_ns 0 turns it off.
+ */
+void loop_set_spin(struct loop *l, int64_t within_ns, bool (*ok)(void *),
+		   void *arg);
 
 /* Runs one round: waits at most max_wait_ns (-1: until something happens)
  * or until the next timer, then runs what is due. Returns the number of

@@ -297,6 +297,26 @@ ipopt_block() {
 	[[ ${lines[3]} =~ ^$'\t'"$TOPO_R1_4"$'\t'[0-9]+$ ]]
 }
 
+# Percent of the wall time a command spent on the CPU (user + system).
+cpu_share() {
+	local TIMEFORMAT='%R %U %S'
+	{ time "$@" >/dev/null 2>&1; } 2>&1 |
+		awk '{ printf "%d\n", ($2 + $3) * 100 / $1 }'
+}
+
+@test "sends under 10 ms apart: a busy wait while nothing is in flight, as iputils; sleeps at 20 ms and while probes are on a 20 ms path" {
+	topo_up --delay 1:10 1
+	# the client's own loopback: each reply is back before sendto returns
+	busy=$(cpu_share topo_exec client "$ECHOLOT" ping -q -c 100 -i 0.005 127.0.0.1)
+	theirs=$(cpu_share topo_exec client ping -q -c 100 -i 0.005 127.0.0.1)
+	idle=$(cpu_share topo_exec client "$ECHOLOT" ping -q -c 25 -i 0.02 127.0.0.1)
+	# through the router that holds each packet 10 ms: always in flight
+	far=$(cpu_share topo_exec client "$ECHOLOT" ping -q -c 60 -i 0.005 "$TOPO_SERVER4")
+	echo "busy $busy% iputils $theirs% idle $idle% far $far%"
+	[ "$busy" -ge 50 ] && [ "$theirs" -ge 50 ]
+	[ "$idle" -le 20 ] && [ "$far" -le 30 ]
+}
+
 @test "-T tsandaddr across a router that holds packets 30 ms: its address, the deltas, unrecorded hops, as iputils" {
 	topo_up --delay 1:30 1
 	run ping_c -n -T tsandaddr -c 1 "$TOPO_SERVER4"

@@ -210,6 +210,51 @@ UNIT_TEST(test_signal)
 	sigprocmask(SIG_UNBLOCK, &none, NULL);
 }
 
+static bool spin_allowed(void *arg)
+{
+	return *(bool *)arg;
+}
+
+/* loop_set_spin: a wait that ends at a timer due within the spin window
+ * returns at once (polling fds, which still dispatch) while ok() says
+ * so; when ok() says no, or the timer is further off, the loop sleeps
+ * until the timer as before. */
+UNIT_TEST(test_spin)
+{
+	struct loop l;
+	struct rec r = { "", 0 };
+	bool allow = true;
+	int64_t t0;
+	int p[2];
+
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(loop_init(&l, 4, 64), 0);
+	CHECK_EQ(loop_add_fd_polled(&l, p[0], EPOLLIN, on_read_push, &r), 0);
+	loop_set_spin(&l, 100000000, spin_allowed, &allow);
+	t0 = loop_now_ns();
+	CHECK(loop_timer_at(&l, t0 + 60000000, on_a, &r) > 0);
+	CHECK_EQ(loop_run_once(&l, -1), 0);
+	CHECK(loop_now_ns() - t0 < 30000000);
+	CHECK_EQ(write(p[1], "p", 1), 1);
+	CHECK_EQ(loop_run_once(&l, -1), 1);
+	CHECK_STR(r.order, "p");
+	allow = false;
+	CHECK_EQ(loop_run_once(&l, -1), 1);
+	CHECK(loop_now_ns() - t0 >= 60000000);
+	CHECK_STR(r.order, "pa");
+	/* Outside the window: sleeps. */
+	allow = true;
+	loop_set_spin(&l, 10000000, spin_allowed, &allow);
+	t0 = loop_now_ns();
+	CHECK(loop_timer_at(&l, t0 + 30000000, on_b, &r) > 0);
+	CHECK_EQ(loop_run_once(&l, -1), 1);
+	CHECK(loop_now_ns() - t0 >= 30000000);
+	CHECK_STR(r.order, "pab");
+	loop_free(&l);
+	close(p[0]);
+	close(p[1]);
+}
+
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
@@ -264,4 +309,5 @@ UNIT_MAIN(UNIT_CASE(test_timer_order),
 	  UNIT_CASE(test_timer_cancel_and_capacity),
 	  UNIT_CASE(test_timer_cancel_after_sift), UNIT_CASE(test_fd_ready),
 	  UNIT_CASE(test_fd_polled),
-	  UNIT_CASE(test_signal), UNIT_CASE(test_submillisecond_timer))
+	  UNIT_CASE(test_signal), UNIT_CASE(test_spin),
+	  UNIT_CASE(test_submillisecond_timer))
