@@ -1,13 +1,19 @@
 /*
- * bench/rtt_floor - how much of iputils' lower minimum rtt on loopback is
- * its arithmetic. iputils subtracts send and receive times truncated to
- * whole microseconds; echolot subtracts nanosecond stamps and rounds.
- * This sends COUNT (300, at most 10000) ICMP echo requests to 127.0.0.1,
- * 2 ms apart, from a raw socket (root), takes each rtt as the kernel's
- * SO_TIMESTAMPNS receive stamp minus CLOCK_REALTIME read right before
- * sendto, and prints the minimum both ways:
+ * bench/rtt_floor - what sets the minimum rtt on loopback: the arithmetic
+ * (iputils subtracts send and receive times truncated to whole
+ * microseconds, echolot subtracts nanosecond stamps) and whether the CPU
+ * idles between probes. This sends COUNT (300, at most 10000) ICMP echo
+ * requests to 127.0.0.1, 2 ms apart, from a raw socket (root), takes
+ * each rtt as the kernel's SO_TIMESTAMPNS receive stamp minus
+ * CLOCK_REALTIME read right before sendto, and prints:
  *
- *   min_ns N  min_us_truncated M  replies R
+ *   min_ns N  avg_ns A  min_us_truncated M  replies R  wait W
+ *
+ * WAIT is "sleep" (the default: nanosleep until the next send, so the
+ * CPU idles) or "spin" (poll the socket without blocking and yield until
+ * the next send, as iputils does below 10 ms).
+ *
+ *   rtt_floor [COUNT] [sleep|spin]
  *
  * Loopback only; bounded by COUNT and a 1 s receive timeout per probe.
  */
@@ -22,6 +28,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <sched.h>
 
 #ifndef ICMP_FILTER
 #define ICMP_FILTER 1
@@ -108,15 +115,48 @@ static int rtt_floor_probe(int fd, uint16_t seq, struct timespec *tx,
 	return -1;
 }
 
+static int64_t rtt_floor_mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Until the monotonic time `until`: asleep, or busy on the socket. */
+static void rtt_floor_wait(int fd, int64_t until, int spin)
+{
+	char junk[256];
+	int64_t left;
+
+	while ((left = until - rtt_floor_mono_ns()) > 0) {
+		if (spin) {
+			sched_yield();
+			(void)recv(fd, junk, sizeof(junk), MSG_DONTWAIT);
+		} else {
+			struct timespec ts = { 0, (long)left };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	long count = argc > 1 ? strtol(argv[1], NULL, 10) : 300;
-	long long min_ns = -1, min_us = -1;
+	const char *wait = argc > 2 ? argv[2] : "sleep";
+	int spin = strcmp(wait, "spin") == 0;
+	long long min_ns = -1, min_us = -1, sum_ns = 0;
 	long i, replies = 0;
+	int64_t next;
 	int fd;
 
 	if (count < 1 || count > 10000) {
 		fprintf(stderr, "rtt_floor: COUNT must be 1 to 10000\n");
+		return 2;
+	}
+	if (!spin && strcmp(wait, "sleep") != 0) {
+		fprintf(stderr, "rtt_floor: WAIT must be sleep or spin\n");
 		return 2;
 	}
 	fd = rtt_floor_socket();
@@ -124,10 +164,13 @@ int main(int argc, char **argv)
 		perror("rtt_floor: raw ICMP socket (needs root)");
 		return 2;
 	}
+	next = rtt_floor_mono_ns();
 	for (i = 0; i < count; i++) {
 		struct timespec tx, rx;
 		long long ns, us;
 
+		rtt_floor_wait(fd, next, spin);
+		next += 2000000;
 		if (rtt_floor_probe(fd, (uint16_t)i, &tx, &rx) == 0) {
 			ns = (rx.tv_sec - tx.tv_sec) * 1000000000LL +
 			     (rx.tv_nsec - tx.tv_nsec);
@@ -137,12 +180,13 @@ int main(int argc, char **argv)
 				min_ns = ns;
 			if (min_us < 0 || us < min_us)
 				min_us = us;
+			sum_ns += ns;
 			replies++;
 		}
-		usleep(2000);
 	}
 	close(fd);
-	printf("min_ns %lld  min_us_truncated %lld  replies %ld\n", min_ns,
-	       min_us, replies);
+	printf("min_ns %lld  avg_ns %lld  min_us_truncated %lld  replies %ld  "
+	       "wait %s\n",
+	       min_ns, replies ? sum_ns / replies : -1, min_us, replies, wait);
 	return replies == count ? 0 : 1;
 }
