@@ -73,7 +73,8 @@ trap topo_cleanup EXIT
 ns=$(topo_ns client)
 # -- ping: flood where datagram sockets are allowed (root's group in
 # ping_group_range inside the client namespace): echolot floods from two
-# threads; iputils keeps its raw socket. On the namespace's loopback.
+# threads; iputils takes a datagram socket too (it tries one first), one
+# thread. On the namespace's loopback.
 ip netns exec "$ns" sysctl -q -w net.ipv4.ping_group_range="0 2147483647"
 bench_pair -n "$reps" -m "rate:$count" -u pps -l "ping flood, datagram sockets allowed, $count probes" \
 	echolot "$t ip netns exec $ns $echolot ping $flood" \
