@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-#include <sched.h>
 
 #ifndef ICMP_FILTER
 #define ICMP_FILTER 1
