@@ -357,11 +357,11 @@ void loop_set_spin(struct loop *l, int64_t within_ns, bool (*ok)(void *),
 }
 
 /* Whether to poll and yield instead of sleeping wait_ns (loop_set_spin):
- * only for a wait that ends at a timer due soon, never for "forever". */
+ * only for a short finite wait, never for "forever" (-1). */
 static bool loop_spinning(struct loop *l, int64_t wait_ns)
 {
 	return l->spin_ns > 0 && wait_ns > 0 && wait_ns <= l->spin_ns &&
-	       l->ntimers > 0 && (!l->spin_ok || l->spin_ok(l->spin_arg));
+	       (!l->spin_ok || l->spin_ok(l->spin_arg));
 }
 
 static void loop_dispatch(struct loop *l, int fd, uint32_t events, int *ran)

@@ -96,8 +96,9 @@ int loop_signals(struct loop *l, const int *signals, size_t n,
 		 loop_signal_fn fn, void *arg);
 
 /*
- * Busy-waiting: while the next timer is due within within_ns and ok(arg)
- * agrees (ok may be NULL), the loop polls its fds without blocking and
+ * Busy-waiting: while the loop would sleep at most within_ns (until the
+ * next timer or the caller's limit) and ok(arg) agrees (ok may be NULL),
+ * it polls its fds without blocking and
  * yields the CPU to anything else runnable instead of sleeping. Measured
  * on this project's virtual machines (an idle vCPU halts at once): after
  * any sleep, even 100 us followed by 1.9 ms of spinning, the next send on
