@@ -702,6 +702,7 @@ struct ping_sock {
 	enum sock_icmp_kind kind;
 	int family;
 	bool tcp;    /* a raw TCP socket (--tcp), not ICMP */
+	bool connected; /* --connect with one target: sendto names none */
 };
 
 /* A probe with its own socket (--tcp-connect, --udp). */
@@ -1180,11 +1181,13 @@ static int ping_open_family(struct ping_run *r, int family,
 	    ping_set_ipopt(c, s, err, errlen) < 0 ||
 	    ping_bind_local(r, s, first, err, errlen) < 0)
 		return -1;
-	if (c->connect && r->nt == 1 &&
-	    connect(s->fd, (struct sockaddr *)&first->addr.ss,
-		    first->addr.len) < 0)
-		return ping_errf(err, errlen, "--connect: %s",
-				 strerror(errno));
+	if (c->connect && r->nt == 1) {
+		if (connect(s->fd, (struct sockaddr *)&first->addr.ss,
+			    first->addr.len) < 0)
+			return ping_errf(err, errlen, "--connect: %s",
+					 strerror(errno));
+		s->connected = true;
+	}
 	return 0;
 }
 
@@ -1460,6 +1463,7 @@ static void ping_after_sendto(struct ping_run *r, struct ping_target *t,
 static void ping_send_icmp(struct ping_run *r, struct ping_target *t)
 {
 	struct probe p;
+	bool connected;
 	int len;
 	ssize_t n;
 
@@ -1481,11 +1485,12 @@ static void ping_send_icmp(struct ping_run *r, struct ping_target *t)
 	/* The send time as close to the syscall as we can take it: the
 	 * realtime stamp last, since the rtt is the kernel's (realtime)
 	 * receive stamp minus it. */
+	connected = r->socks[t->family == AF_INET6].connected;
 	p.tx_mono_ns = loop_now_ns();
 	p.tx_real_ns = sock_realtime_ns();
 	n = sendto(t->fd, r->txbuf, (size_t)len, 0,
-		   r->c->connect ? NULL : (struct sockaddr *)&t->addr.ss,
-		   r->c->connect ? 0 : t->addr.len);
+		   connected ? NULL : (struct sockaddr *)&t->addr.ss,
+		   connected ? 0 : t->addr.len);
 	ping_after_sendto(r, t, &p, n < 0 ? errno : 0, (size_t)len);
 }
 

@@ -189,6 +189,16 @@ iputils_part() {
 	[ "$status" -eq 0 ]
 }
 
+@test "--connect with two targets connects nothing and both answer" {
+	# One socket serves both targets, so it cannot be connected to
+	# either; the sends must still name their target.
+	run "$ECHOLOT" ping --connect -c 2 -i 0.1 127.0.0.1 127.0.0.2
+	[ "$status" -eq 0 ]
+	[[ $output == *"127.0.0.1 ping statistics ---"$'\n'"2 packets transmitted, 2 received"* ]]
+	[[ $output == *"127.0.0.2 ping statistics ---"$'\n'"2 packets transmitted, 2 received"* ]]
+	[[ $output != *"sendto"* ]]
+}
+
 @test "two runs at once each count only their own replies (identifier match)" {
 	# Both raw sockets see every reply; a run that took the other's
 	# reply for its own would then print its own as (DUP!).
