@@ -742,7 +742,10 @@ struct ping_run {
 	int64_t start_mono, start_real;
 	int64_t round_mono;        /* when the current round began */
 	int64_t end_mono;          /* when the run stopped */
+	int64_t sync_mono;         /* CLOCK_MONOTONIC at ping_clock_sync */
+	int64_t real_off_ns;       /* CLOCK_REALTIME minus it, then */
 	uint64_t send_timer;
+	int64_t send_timer_due;    /* when send_timer fires */
 	bool sending_done;
 	bool stopped;
 	bool text;                 /* human text on stdout */
@@ -1460,6 +1463,23 @@ static void ping_after_sendto(struct ping_run *r, struct ping_target *t,
 	ping_record(r, t, p, ping_wire_bytes(t, len));
 }
 
+/*
+ * Both clocks, read once per wake-up (each callback that sends or
+ * receives ICMP starts with this). A probe's send time is then a single
+ * clock read, the realtime one the rtt needs against the kernel's receive
+ * stamp, and its monotonic time is derived, as is a reply's from that
+ * stamp. In a flood a clock read costs about 50 ns, and there were four
+ * per probe: a fifth of ping's own CPU per probe. A derived time is off
+ * by the realtime clock's slew since the sync (NTP slews at most 500 ppm:
+ * 5 us in 10 ms) or by a step of it, which sock_rtt_ns catches as it
+ * would with both clocks read: the rtt then falls back to monotonic time.
+ */
+static void ping_clock_sync(struct ping_run *r)
+{
+	r->sync_mono = loop_now_ns();
+	r->real_off_ns = sock_realtime_ns() - r->sync_mono;
+}
+
 static void ping_send_icmp(struct ping_run *r, struct ping_target *t)
 {
 	struct probe p;
@@ -1486,8 +1506,8 @@ static void ping_send_icmp(struct ping_run *r, struct ping_target *t)
 	 * realtime stamp last, since the rtt is the kernel's (realtime)
 	 * receive stamp minus it. */
 	connected = r->socks[t->family == AF_INET6].connected;
-	p.tx_mono_ns = loop_now_ns();
 	p.tx_real_ns = sock_realtime_ns();
+	p.tx_mono_ns = p.tx_real_ns - r->real_off_ns;
 	n = sendto(t->fd, r->txbuf, (size_t)len, 0,
 		   connected ? NULL : (struct sockaddr *)&t->addr.ss,
 		   connected ? 0 : t->addr.len);
@@ -1941,8 +1961,15 @@ static void ping_handle_packet(struct ping_run *r, const struct ping_sock *s,
 	if (ping_parse_rx(r, s, r->rxbuf, n, rx, &pp) < 0)
 		return;
 	memset(&e, 0, sizeof(e));
-	e.rx_mono_ns = loop_now_ns();
-	e.rx_real_ns = rx->kernel_ns ? rx->kernel_ns : sock_realtime_ns();
+	/* The kernel's stamp is the arrival: its monotonic twin comes from
+	 * the last clock sync (see ping_clock_sync), without a clock read. */
+	if (rx->kernel_ns) {
+		e.rx_real_ns = rx->kernel_ns;
+		e.rx_mono_ns = rx->kernel_ns - r->real_off_ns;
+	} else {
+		e.rx_mono_ns = loop_now_ns();
+		e.rx_real_ns = sock_realtime_ns();
+	}
 	e.rtt_ns = -1;
 	pkt_addr_from_sockaddr((const struct sockaddr *)&rx->from.ss, &e.from);
 	e.ttl = pp.outer.ip.version ? pp.outer.ip.ttl : rx->ttl;
@@ -2025,6 +2052,7 @@ static void ping_on_readable(struct loop *l, int fd, uint32_t events,
 	int i;
 
 	(void)l;
+	ping_clock_sync(r);
 	if (events & EPOLLERR)
 		ping_handle_errqueue(r, s);
 	for (i = 0; i < PING_RX_BATCH; i++) {
@@ -2170,12 +2198,28 @@ static int64_t ping_gap_ns(const struct ping_run *r)
 	return (int64_t)(r->c->interval * 1e9 / (double)r->nt);
 }
 
+/* The send timer is due at "when" at the latest. A timer that fires
+ * earlier stays: ping_on_send_timer sees it is early and re-arms. So a
+ * flood, where every reply moves the next send, re-arms it about every
+ * 10 ms instead of twice a probe. */
+static void ping_arm_send(struct ping_run *r, int64_t when)
+{
+	r->round_mono = when;
+	if (r->send_timer && r->send_timer_due <= when)
+		return;
+	if (r->send_timer)
+		loop_timer_cancel(&r->loop, r->send_timer);
+	r->send_timer = loop_timer_at(&r->loop, when, ping_on_send_timer, r);
+	r->send_timer_due = when;
+}
+
 /* Sends to the next target that still sends, then arms the timer for the
  * one after. Times are absolute (start + k * gap), so the pace does not
- * drift with the time each send takes. */
+ * drift with the time each send takes. "Now" is the wake-up's clock sync:
+ * at most a batch of reads old. */
 static void ping_send_step(struct ping_run *r)
 {
-	int64_t now = loop_now_ns(), gap = ping_gap_ns(r);
+	int64_t now = r->sync_mono, gap = ping_gap_ns(r), next;
 	size_t k;
 
 	for (k = 0; k < r->nt; k++) {
@@ -2191,11 +2235,8 @@ static void ping_send_step(struct ping_run *r)
 		ping_check_finish(r);
 		return;
 	}
-	r->round_mono = ping_reply_driven(r) ? now + gap : r->round_mono + gap;
-	if (r->round_mono < now)
-		r->round_mono = now; /* late: go on from now, no burst */
-	r->send_timer = loop_timer_at(&r->loop, r->round_mono,
-				      ping_on_send_timer, r);
+	next = ping_reply_driven(r) ? now + gap : r->round_mono + gap;
+	ping_arm_send(r, next < now ? now : next); /* late: no burst */
 }
 
 static void ping_on_send_timer(struct loop *l, void *arg)
@@ -2204,7 +2245,12 @@ static void ping_on_send_timer(struct loop *l, void *arg)
 
 	(void)l;
 	r->send_timer = 0;
-	if (!r->sending_done)
+	ping_clock_sync(r);
+	if (r->sending_done)
+		return;
+	if (r->sync_mono < r->round_mono) /* moved on since it was armed */
+		ping_arm_send(r, r->round_mono);
+	else
 		ping_send_step(r);
 }
 
@@ -2223,17 +2269,10 @@ static void ping_send_next_now(struct ping_run *r)
 		int64_t due = t->st.last_send_ns + min_gap;
 
 		if (due > loop_now_ns()) {
-			if (r->send_timer)
-				loop_timer_cancel(&r->loop, r->send_timer);
-			r->round_mono = due;
-			r->send_timer = loop_timer_at(&r->loop, due,
-						      ping_on_send_timer, r);
+			ping_arm_send(r, due);
 			return;
 		}
 	}
-	if (r->send_timer)
-		loop_timer_cancel(&r->loop, r->send_timer);
-	r->send_timer = 0;
 	ping_send_step(r);
 }
 
@@ -2673,8 +2712,9 @@ static void ping_start(struct ping_run *r)
 	size_t i;
 	long long k;
 
-	r->start_mono = loop_now_ns();
-	r->start_real = sock_realtime_ns();
+	ping_clock_sync(r);
+	r->start_mono = r->sync_mono;
+	r->start_real = r->sync_mono + r->real_off_ns;
 	r->round_mono = r->start_mono;
 	for (i = 0; i < r->nt; i++)
 		for (k = 0; k < c->preload - 1 &&
@@ -3074,6 +3114,7 @@ static void ping_on_connect(struct loop *l, int fd, uint32_t events,
 	socklen_t sl = sizeof(soerr);
 
 	(void)l;
+	ping_clock_sync(k->run);
 	(void)events;
 	memset(&e, 0, sizeof(e));
 	ping_conn_event(k, NULL, &e);
@@ -3186,6 +3227,7 @@ static void ping_on_udp(struct loop *l, int fd, uint32_t events, void *arg)
 	ssize_t n;
 
 	(void)l;
+	ping_clock_sync(r);
 	(void)events;
 	memset(&e, 0, sizeof(e));
 	n = sock_recv(fd, r->rxbuf, sizeof(r->rxbuf),
