@@ -1390,14 +1390,19 @@ static void ping_after_send_fail(struct ping_run *r, struct ping_target *t,
 static void ping_record(struct ping_run *r, struct ping_target *t,
 			const struct probe *p, uint64_t bytes)
 {
-	struct probe *old = probe_find(&r->probes, &p->f);
 	struct ping_sent *slot = &t->ring[p->seq % PING_RING];
+	struct probe *added = probe_add(&r->probes, p);
 
-	if (old) { /* the 16-bit seq wrapped onto a probe still waiting */
+	if (!added && errno == EEXIST) {
+		/* The 16-bit seq wrapped onto a probe still waiting: the
+		 * new one takes its place (one lookup a send otherwise). */
+		struct probe *old = probe_find(&r->probes, &p->f);
+
 		((struct ping_target *)old->user)->pending--;
 		probe_remove(&r->probes, old);
+		added = probe_add(&r->probes, p);
 	}
-	if (probe_add(&r->probes, p) && ++t->pending > t->max_pending)
+	if (added && ++t->pending > t->max_pending)
 		t->max_pending = t->pending;
 	slot->seq = p->seq;
 	slot->tx_real_ns = p->tx_real_ns;

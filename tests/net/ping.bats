@@ -116,6 +116,33 @@ EOF
 	[[ $output == *"2 packets transmitted, 2 received, +2 duplicates, 0% packet loss"* ]]
 }
 
+@test "the 16-bit sequence wraps onto a probe still waiting: the new probe takes its place" {
+	topo_up 1
+	# Only the first request with sequence 1 is lost (an 84-byte quota,
+	# on the way in: a send refused on the way out would not be waiting);
+	# probe 65537 goes out as sequence 1 again while probe 1 waits -W 30.
+	topo_exec client nft -f - <<EOF
+table ip pingwrap {
+	chain in {
+		type filter hook input priority 0;
+		icmp type echo-request icmp sequence 1 quota until 84 bytes drop
+	}
+}
+EOF
+	# -l 2: the lost probe holds one place, the flood goes on in the other
+	run topo_exec client timeout 60 "$ECHOLOT" ping -f -l 2 -q -W 30 -c 65540 127.0.0.1
+	topo_exec client nft delete table ip pingwrap
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# Done without waiting out probe 1's 30 s: it was replaced.
+	[[ $output =~ "65540 packets transmitted, 65539 received, 0.00152579% packet loss, time "([0-9]+)"ms" ]]
+	[ "${BASH_REMATCH[1]}" -lt 20000 ]
+	# The reply to probe 65537 belongs to it, not to probe 1 sent half a
+	# second before: every rtt is a loopback one.
+	[[ $output =~ "rtt min/avg/max/mdev = "[0-9.]+/[0-9.]+/([0-9.]+)/ ]]
+	[ "$(echo "${BASH_REMATCH[1]} < 20" | bc)" -eq 1 ]
+}
+
 @test "many targets with one down: its line shows 100% loss and the exit is 1" {
 	topo_up --silent 1 1
 	run ping_c -n -c 2 -i 0.2 -W 1 "$TOPO_SERVER4" 198.18.1.77
