@@ -1513,9 +1513,9 @@ static void ping_send_icmp(struct ping_run *r, struct ping_target *t)
 	connected = r->socks[t->family == AF_INET6].connected;
 	p.tx_real_ns = sock_realtime_ns();
 	p.tx_mono_ns = p.tx_real_ns - r->real_off_ns;
-	n = sendto(t->fd, r->txbuf, (size_t)len, 0,
-		   connected ? NULL : (struct sockaddr *)&t->addr.ss,
-		   connected ? 0 : t->addr.len);
+	n = sock_sendto(t->fd, r->txbuf, (size_t)len, 0,
+			connected ? NULL : (struct sockaddr *)&t->addr.ss,
+			connected ? 0 : t->addr.len);
 	ping_after_sendto(r, t, &p, n < 0 ? errno : 0, (size_t)len);
 }
 
@@ -2353,6 +2353,25 @@ static void ping_interim(struct ping_run *r)
 	}
 }
 
+/* Stopped from outside (Ctrl-C, SIGTERM, the main run for a lane): the
+ * replies the kernel already holds still count. The loop hands over the
+ * signal before the sockets, and on loopback the last probe's reply is
+ * often queued in the same wake-up. Nothing more is sent. */
+static void ping_drain(struct ping_run *r)
+{
+	size_t i;
+
+	r->sending_done = true;
+	for (i = 0; i < 2 && !r->stopped; i++) {
+		if (r->socks[i].fd >= 0)
+			ping_on_readable(&r->loop, r->socks[i].fd,
+					 EPOLLIN | EPOLLERR, &r->socks[i]);
+		if (r->errsocks[i].fd >= 0 && !r->stopped)
+			ping_on_readable(&r->loop, r->errsocks[i].fd, EPOLLIN,
+					 &r->errsocks[i]);
+	}
+}
+
 static void ping_on_signal(struct loop *l, int signo, void *arg)
 {
 	struct ping_run *r = arg;
@@ -2362,6 +2381,7 @@ static void ping_on_signal(struct loop *l, int signo, void *arg)
 		ping_interim(r);
 		return;
 	}
+	ping_drain(r);
 	ping_stop(r);
 	if (r->lane_running)
 		ping_wake(r->lane); /* Ctrl-C stops the lane too */
@@ -2795,7 +2815,8 @@ static void ping_on_wake(struct loop *l, int fd, uint32_t events, void *arg)
 	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		return;
 	if (r->parent) {
-		ping_stop(r); /* the main run was stopped (Ctrl-C) */
+		ping_drain(r); /* the main run was stopped (Ctrl-C) */
+		ping_stop(r);
 	} else {
 		r->lane_running = false; /* the lane is done */
 		if (r->stopped) /* waiting in ping_lane_finish */
@@ -3043,10 +3064,10 @@ static void ping_send_tcp(struct ping_run *r, struct ping_target *t)
 			ping_verbose(r, "SENT", &pp);
 		}
 	}
-	p.tx_mono_ns = loop_now_ns();
 	p.tx_real_ns = sock_realtime_ns();
-	n = sendto(t->fd, r->txbuf, (size_t)len, 0,
-		   (struct sockaddr *)&t->addr.ss, t->addr.len);
+	p.tx_mono_ns = p.tx_real_ns - r->real_off_ns; /* ping_clock_sync */
+	n = sock_sendto(t->fd, r->txbuf, (size_t)len, 0,
+			(struct sockaddr *)&t->addr.ss, t->addr.len);
 	ping_after_sendto(r, t, &p, n < 0 ? errno : 0, (size_t)len);
 }
 

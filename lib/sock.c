@@ -11,7 +11,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 static void sock_errf(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -249,6 +251,17 @@ static void sock_decode_cmsgs(struct msghdr *msg, struct sock_rx *rx)
 	}
 }
 
+ssize_t sock_sendto(int fd, const void *buf, size_t len, int flags,
+		    const struct sockaddr *to, socklen_t tolen)
+{
+	return syscall(SYS_sendto, fd, buf, len, flags, to, tolen);
+}
+
+ssize_t sock_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	return syscall(SYS_recvmsg, fd, msg, flags);
+}
+
 ssize_t sock_recv(int fd, void *buf, size_t cap, int flags,
 		  struct sock_rx *rx)
 {
@@ -266,7 +279,7 @@ ssize_t sock_recv(int fd, void *buf, size_t cap, int flags,
 	msg.msg_iovlen = 1;
 	msg.msg_control = control;
 	msg.msg_controllen = sizeof(control);
-	n = recvmsg(fd, &msg, flags);
+	n = sock_recvmsg(fd, &msg, flags);
 	if (n < 0)
 		return -1;
 	rx->from.len = msg.msg_namelen;

@@ -92,6 +92,17 @@ int sock_enable_recverr(int fd, int family);
 ssize_t sock_recv(int fd, void *buf, size_t cap, int flags,
 		  struct sock_rx *rx);
 
+/*
+ * sendto(2) and recvmsg(2) as plain system calls, not glibc's wrappers:
+ * those are thread cancellation points, and in a process with a second
+ * thread each call then sets and clears the thread's cancel state with
+ * two atomic operations (a tenth of ping's own CPU in a two-thread
+ * flood). echolot never cancels a thread. Same results and errno.
+ */
+ssize_t sock_sendto(int fd, const void *buf, size_t len, int flags,
+		    const struct sockaddr *to, socklen_t tolen);
+ssize_t sock_recvmsg(int fd, struct msghdr *msg, int flags);
+
 /* CLOCK_REALTIME in ns: the clock SO_TIMESTAMPNS uses, so a send time taken
  * with it can be subtracted from a kernel receive timestamp. */
 int64_t sock_realtime_ns(void);

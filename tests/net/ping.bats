@@ -13,6 +13,8 @@ setup() {
 }
 
 teardown() {
+	# a run a failed test left stopped or running
+	[ -z "${BG_PID:-}" ] || { kill -CONT "$BG_PID"; kill "$BG_PID"; } 2>/dev/null || true
 	ni_stop
 	topo_cleanup
 }
@@ -268,6 +270,28 @@ EOF2
 	topo_exec client timeout -s INT 1 "$ECHOLOT" ping -n -f -q "$TOPO_SERVER4" >"$BATS_TEST_TMPDIR/out" || true
 	grep -Eq "^[0-9]+ packets transmitted, [0-9]+ received" "$BATS_TEST_TMPDIR/out"
 	grep -q "^Raw packets sent: " "$BATS_TEST_TMPDIR/out"
+}
+
+@test "Ctrl-C after a reply arrived but before it was read: the reply counts" {
+	topo_up --delay 1:150 1
+	# The probe is out at once, its reply 300 ms away. Stopped meanwhile,
+	# the run wakes with the reply and the SIGINT ready together, and the
+	# loop hands over the signal first.
+	ip netns exec "$(topo_ns client)" "$ECHOLOT" ping -n -c 1 -W 5 "$TOPO_SERVER4" \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+	BG_PID=$!
+	sleep 0.15
+	kill -STOP "$BG_PID"
+	sleep 0.6
+	kill -INT "$BG_PID"
+	kill -CONT "$BG_PID"
+	rc=0
+	wait "$BG_PID" || rc=$?
+	BG_PID=
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$rc" -eq 0 ]
+	grep -q "^64 bytes from $TOPO_SERVER4: icmp_seq=1 " "$BATS_TEST_TMPDIR/out"
+	grep -q "^1 packets transmitted, 1 received, 0% packet loss" "$BATS_TEST_TMPDIR/out"
 }
 
 # The lines of a -R/-T reply block: from the first RR:/TS: line to the
