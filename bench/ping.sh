@@ -9,6 +9,8 @@
 # 4. rtt through a namespace chain whose router holds packets 20 ms each
 #    way (tests/helpers/topo.sh --delay): the average each tool reports,
 #    so the ratio shows whether both measure the same path alike
+# 5. where datagram sockets are allowed: flood rate and cpu, and the cpu
+#    of a bare flood loop (bench/ping_bare) on one thread and on two
 # Each figure is the ratio of the medians of N interleaved runs. Needs root
 # (flood, namespaces). Traffic: 127.0.0.1 and the test namespaces only;
 # every run is bounded by --count and a 120 s timeout.
@@ -21,7 +23,7 @@ while [ $# -gt 0 ]; do
 	--reps) reps=$2; shift 2 ;;
 	--count) count=$2; shift 2 ;;
 	--md) md=$2; shift 2 ;;
-	-h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench/ping.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -82,6 +84,15 @@ bench_pair -n "$reps" -m "rate:$count" -u pps -l "ping flood, datagram sockets a
 bench_pair -n "$reps" -m cpu -u "cpu s" -l "ping flood cpu, datagram sockets allowed, $count probes" \
 	echolot "$t ip netns exec $ns $echolot ping $flood" \
 	iputils "$t ip netns exec $ns ping $flood"
+# The yardstick for that row: the plainest flood loop (bench/ping_bare),
+# one thread and two. What the second CPU costs a bare loop per reply
+# bounds what echolot's two threads can save against iputils' one.
+bare=$builddir/bench/ping_bare
+for th in 1 2; do
+	bench_pair -n "$reps" -m cpu -u "cpu s" -l "flood cpu, datagram sockets, bare loop with $th thread(s), $count probes" \
+		"bare-$th" "$t ip netns exec $ns $bare $count dgram $th" \
+		iputils "$t ip netns exec $ns ping $flood"
+done
 ip netns exec "$ns" sysctl -q -w net.ipv4.ping_group_range="1 0"
 path="-c 20 -i 0.05 -q $TOPO_SERVER4"
 bench_pair -n "$reps" -m out:avg_rtt -u "avg rtt" -l "rtt via a 20 ms+20 ms hop, 20 probes" \

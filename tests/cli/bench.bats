@@ -103,3 +103,20 @@ setup() {
 	run bench_pair -n 2 -m rss echolot "true side-a" iputils "true side-b"
 	[ "${lines[0]}" = "echolot/iputils rss = 4.00" ]
 }
+
+@test "bench/ping_bare: every probe answered, on one thread and on two; bad usage exits 2" {
+	bare=$BUILDDIR/bench/ping_bare
+	run "$bare" 200 raw
+	[ "$status" -eq 0 ]
+	[ "$output" = "sent 200 received 200 threads 1" ]
+	# two raw sockets see each other's replies: each takes only its own
+	run "$bare" 201 raw 2
+	[ "$status" -eq 0 ]
+	[ "$output" = "sent 201 received 201 threads 2" ]
+	for bad in "0 raw" "10 udp" "10 raw 3" "10"; do
+		# shellcheck disable=SC2086
+		run "$bare" $bad
+		[ "$status" -eq 2 ]
+		[ "$output" = "usage: ping_bare COUNT raw|dgram [1|2]" ]
+	done
+}
