@@ -1470,7 +1470,7 @@ static void ping_after_sendto(struct ping_run *r, struct ping_target *t,
 
 /*
  * Both clocks, read once per wake-up (each callback that sends or
- * receives ICMP starts with this). A probe's send time is then a single
+ * receives starts with this, and so does the run). A probe's send time is then a single
  * clock read, the realtime one the rtt needs against the kernel's receive
  * stamp, and its monotonic time is derived, as is a reply's from that
  * stamp. In a flood a clock read costs about 50 ns, and there were four
@@ -1507,9 +1507,9 @@ static void ping_send_icmp(struct ping_run *r, struct ping_target *t)
 		ping_after_send_fail(r, t, EMSGSIZE, loop_now_ns());
 		return;
 	}
-	/* The send time as close to the syscall as we can take it: the
-	 * realtime stamp last, since the rtt is the kernel's (realtime)
-	 * receive stamp minus it. */
+	/* The send time as close to the syscall as we can take it: one
+	 * realtime read, since the rtt is the kernel's (realtime) receive
+	 * stamp minus it; the monotonic time follows (ping_clock_sync). */
 	connected = r->socks[t->family == AF_INET6].connected;
 	p.tx_real_ns = sock_realtime_ns();
 	p.tx_mono_ns = p.tx_real_ns - r->real_off_ns;
@@ -3140,8 +3140,8 @@ static void ping_on_connect(struct loop *l, int fd, uint32_t events,
 	socklen_t sl = sizeof(soerr);
 
 	(void)l;
-	ping_clock_sync(k->run);
 	(void)events;
+	ping_clock_sync(k->run);
 	memset(&e, 0, sizeof(e));
 	ping_conn_event(k, NULL, &e);
 	getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
@@ -3253,8 +3253,8 @@ static void ping_on_udp(struct loop *l, int fd, uint32_t events, void *arg)
 	ssize_t n;
 
 	(void)l;
-	ping_clock_sync(r);
 	(void)events;
+	ping_clock_sync(r);
 	memset(&e, 0, sizeof(e));
 	n = sock_recv(fd, r->rxbuf, sizeof(r->rxbuf),
 		      MSG_ERRQUEUE | MSG_DONTWAIT, &rx);
