@@ -28,6 +28,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -2357,11 +2358,14 @@ static void ping_interim(struct ping_run *r)
  * replies the kernel already holds still count. The loop hands over the
  * signal before the sockets, and on loopback the last probe's reply is
  * often queued in the same wake-up. Nothing more is sent. */
+static void ping_drain_conns(struct ping_run *r);
+
 static void ping_drain(struct ping_run *r)
 {
 	size_t i;
 
 	r->sending_done = true;
+	ping_drain_conns(r);
 	for (i = 0; i < 2 && !r->stopped; i++) {
 		if (r->socks[i].fd >= 0)
 			ping_on_readable(&r->loop, r->socks[i].fd,
@@ -3287,6 +3291,25 @@ static void ping_on_udp(struct loop *l, int fd, uint32_t events, void *arg)
 	ping_conn_close(k);
 	ping_send_next_now(r);
 	ping_check_finish(r);
+}
+
+/* ping_drain for the probes with their own socket: those whose answer is
+ * already there (a completed connect, a UDP reply or ICMP error). */
+static void ping_drain_conns(struct ping_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nconns && !r->stopped; i++) {
+		struct ping_conn *k = &r->conns[i];
+		struct pollfd p = { .fd = k->fd, .events = POLLIN | POLLOUT };
+
+		if (k->fd < 0 || poll(&p, 1, 0) != 1)
+			continue;
+		if (r->c->mode == PING_TCP_CONNECT)
+			ping_on_connect(&r->loop, k->fd, EPOLLOUT, k);
+		else if (p.revents & (POLLIN | POLLERR))
+			ping_on_udp(&r->loop, k->fd, EPOLLIN, k);
+	}
 }
 
 static void ping_send_udp(struct ping_run *r, struct ping_target *t)

@@ -272,26 +272,38 @@ EOF2
 	grep -q "^Raw packets sent: " "$BATS_TEST_TMPDIR/out"
 }
 
-@test "Ctrl-C after a reply arrived but before it was read: the reply counts" {
-	topo_up --delay 1:150 1
-	# The probe is out at once, its reply 300 ms away. Stopped meanwhile,
-	# the run wakes with the reply and the SIGINT ready together, and the
-	# loop hands over the signal first.
-	ip netns exec "$(topo_ns client)" "$ECHOLOT" ping -n -c 1 -W 5 "$TOPO_SERVER4" \
-		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+# stopped_sigint OUT ARGS...: runs echolot ping ARGS in the client's
+# namespace and stops it while its one probe is out (the reply is 300 ms
+# away); SIGINT comes while it is stopped, then the reply; then it goes
+# on. The run wakes with the signal and the reply ready together, the
+# signal first. Sets rc to the run's exit status.
+stopped_sigint() {
+	local out=$1
+	shift
+	ip netns exec "$(topo_ns client)" "$ECHOLOT" ping "$@" >"$out" 2>&1 &
 	BG_PID=$!
 	sleep 0.15
 	kill -STOP "$BG_PID"
-	sleep 0.6
 	kill -INT "$BG_PID"
+	sleep 0.6
 	kill -CONT "$BG_PID"
 	rc=0
 	wait "$BG_PID" || rc=$?
 	BG_PID=
-	cat "$BATS_TEST_TMPDIR/out"
+	cat "$out"
+}
+
+@test "Ctrl-C after a reply arrived but before it was read: the reply counts (ICMP, and --udp's own socket)" {
+	topo_up --delay 1:150 1
+	stopped_sigint "$BATS_TEST_TMPDIR/out" -n -c 1 -W 5 "$TOPO_SERVER4"
 	[ "$rc" -eq 0 ]
 	grep -q "^64 bytes from $TOPO_SERVER4: icmp_seq=1 " "$BATS_TEST_TMPDIR/out"
 	grep -q "^1 packets transmitted, 1 received, 0% packet loss" "$BATS_TEST_TMPDIR/out"
+	# a closed port: the answer is an ICMP error on the probe's socket
+	stopped_sigint "$BATS_TEST_TMPDIR/udp" -n --udp -P 40000 -c 1 -W 5 "$TOPO_SERVER4"
+	[ "$rc" -eq 0 ]
+	grep -q "^port unreachable from $TOPO_SERVER4 port 40000: seq=1 " "$BATS_TEST_TMPDIR/udp"
+	grep -q "^1 packets transmitted, 1 received, 0% packet loss" "$BATS_TEST_TMPDIR/udp"
 }
 
 # The lines of a -R/-T reply block: from the first RR:/TS: line to the
