@@ -98,8 +98,8 @@ int loop_signals(struct loop *l, const int *signals, size_t n,
 /*
  * Busy-waiting: while the loop would sleep at most within_ns (until the
  * next timer or the caller's limit) and ok(arg) agrees (ok may be NULL),
- * it polls its fds without blocking and
- * yields the CPU to anything else runnable instead of sleeping. Measured
+ * it polls its fds without blocking and yields the CPU to anything else
+ * runnable instead of sleeping. Measured
  * on this project's virtual machines (an idle vCPU halts at once): after
  * any sleep, even 100 us followed by 1.9 ms of spinning, the next send on
  * loopback takes about a microsecond longer than when the CPU never
